@@ -1,0 +1,42 @@
+// Core micro-benchmark: decode + classify + map (record and metrics) per event, one core.
+// Goal (issue 2): >= 50,000 events/s on the shared samples' mix. Run: npm run bench:core
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decode, metricsOf, toRecord } from '../src/cadf/index.js';
+
+const GOAL = 50_000;
+const dir = join(import.meta.dirname, '..', 'test', 'testdata', 'samples');
+const bodies = readdirSync(dir)
+  .filter((f) => f.endsWith('.json') && !f.endsWith('.expected.json'))
+  .map((f) => readFileSync(join(dir, f)));
+
+let sink = 0;
+function once(body: Buffer): void {
+  const d = decode(body);
+  if (!d.ok) throw new Error(d.error.message);
+  const r = toRecord(d.event);
+  sink += r.body.length + metricsOf(d.event).length;
+}
+
+function run(ms: number): number {
+  const start = process.hrtime.bigint();
+  const deadline = start + BigInt(ms) * 1_000_000n;
+  let n = 0;
+  while (process.hrtime.bigint() < deadline) {
+    for (const b of bodies) once(b);
+    n += bodies.length;
+  }
+  const secs = Number(process.hrtime.bigint() - start) / 1e9;
+  return n / secs;
+}
+
+run(1000); // warm-up: let the JIT settle
+const rates = Array.from({ length: 5 }, () => run(1000)).sort((a, b) => a - b);
+const median = rates[2]!;
+const avgBytes = bodies.reduce((s, b) => s + b.length, 0) / bodies.length;
+console.log(`samples: ${bodies.length} bodies, ${Math.round(avgBytes)} bytes on average`);
+console.log(`runs (events/s): ${rates.map((r) => Math.round(r)).join(' ')}`);
+console.log(`median: ${Math.round(median)} events/s = ${(1e6 / median).toFixed(1)} us/event (goal >= ${GOAL})`);
+console.log(median >= GOAL ? 'goal met' : 'GOAL NOT MET');
+if (sink < 0) console.log(sink);
+process.exitCode = median >= GOAL ? 0 : 1;

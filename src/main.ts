@@ -1,0 +1,39 @@
+import { inspectCommand } from './commands/inspect.js';
+import { processIO, UsageError, type CommandIO } from './commands/io.js';
+
+const USAGE = `Usage: cadf-exporter <command> [options]
+
+Commands:
+  run        consume CADF notifications from RabbitMQ; export OTLP logs and Prometheus metrics
+  inspect    decode message bodies offline and print the log records they become
+  config     print the effective configuration (secrets redacted)
+
+Run "cadf-exporter <command> --help" for a command's options.`;
+
+type Command = (args: string[], io: CommandIO) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  inspect: inspectCommand,
+};
+
+export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(`${USAGE}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command === undefined) {
+    io.stderr(`cadf-exporter: unknown command "${name}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await command(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`cadf-exporter ${name}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
