@@ -1,4 +1,6 @@
+import { configCommand } from './commands/config.js';
 import { inspectCommand } from './commands/inspect.js';
+import { runCommand } from './commands/run.js';
 import { processIO, UsageError, type CommandIO } from './commands/io.js';
 
 const USAGE = `Usage: cadf-exporter <command> [options]
@@ -13,7 +15,9 @@ Run "cadf-exporter <command> --help" for a command's options.`;
 type Command = (args: string[], io: CommandIO) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
+  run: runCommand,
   inspect: inspectCommand,
+  config: configCommand,
 };
 
 export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {

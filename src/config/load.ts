@@ -1,0 +1,193 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import convict from 'convict';
+import { redactUrl } from './redact.js';
+import { schema, type Config, type ConfigShape } from './schema.js';
+
+/** Bad configuration: the CLI prints the message and exits 1. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface LoadOptions {
+  /** Command-line flags after the command name (`--amqp-prefetch 10 --config f.json`). */
+  readonly args?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  /** Site-wide overrides shipped with the package; `config/default.json` unless given. */
+  readonly defaultFile?: string;
+}
+
+export interface SettingInfo {
+  readonly key: string;
+  readonly doc: string;
+  readonly format: string;
+  readonly default: unknown;
+  readonly env?: string;
+  readonly arg?: string;
+  readonly sensitive: boolean;
+}
+
+export const DEFAULT_FILE = fileURLToPath(new URL('../../config/default.json', import.meta.url));
+
+/**
+ * Layers, lowest first: schema defaults, config/default.json, --config FILE (or CADF_CONFIG), env
+ * vars, flags. Fails with a ConfigError naming the key, the value, where it came from and the fix.
+ */
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const settings = listSettings();
+  const { flags, configFile } = parseFlags(opts.args ?? [], settings);
+  const conf = convict<ConfigShape>(schema as unknown as convict.Schema<ConfigShape>, { env, args: flags });
+  const files = [opts.defaultFile ?? DEFAULT_FILE];
+  const extra = configFile ?? env.CADF_CONFIG;
+  if (extra !== undefined && extra !== '') {
+    if (!existsSync(extra)) throw new ConfigError(`config file ${extra} does not exist (from ${configFile !== undefined ? '--config' : 'CADF_CONFIG'})`);
+    files.push(extra);
+  }
+  for (const f of files) {
+    if (!existsSync(f)) continue;
+    try {
+      conf.loadFile(f);
+    } catch (err) {
+      throw new ConfigError(`config file ${f} cannot be read: ${(err as Error).message}`);
+    }
+  }
+  try {
+    conf.validate({ allowed: 'strict' });
+  } catch (err) {
+    throw new ConfigError(explain((err as Error).message, settings, env, flags, files));
+  }
+  const config = conf.getProperties();
+  crossCheck(config);
+  return deepFreeze(config);
+}
+
+function crossCheck(c: ConfigShape): void {
+  const problems: string[] = [];
+  const tls = c.amqp.tls;
+  if ((tls.cert === '') !== (tls.key === '')) {
+    problems.push('amqp.tls.cert and amqp.tls.key go together: set both (CADF_AMQP_TLS_CERT, CADF_AMQP_TLS_KEY) or neither');
+  }
+  for (const f of [tls.ca, tls.cert, tls.key]) {
+    if (f !== '' && !existsSync(f)) problems.push(`TLS file ${f} does not exist (amqp.tls.*)`);
+  }
+  if (c.amqp.reconnectInitialDelayMs > c.amqp.reconnectMaxDelayMs) {
+    problems.push('amqp.reconnectInitialDelayMs must not be larger than amqp.reconnectMaxDelayMs');
+  }
+  if (c.amqp.exchanges.includes('') || c.amqp.queue === '' || c.amqp.deadLetterQueue === '') {
+    problems.push('amqp.queue and amqp.deadLetterQueue must not be empty');
+  }
+  if (c.amqp.queue === c.amqp.deadLetterQueue) {
+    problems.push('amqp.deadLetterQueue must differ from amqp.queue (CADF_AMQP_DEAD_LETTER_QUEUE)');
+  }
+  if (/^notifications\.(info|error|warn|debug|audit|critical|sample)$/.test(c.amqp.queue)) {
+    problems.push(
+      `amqp.queue "${c.amqp.queue}" is oslo's own queue: consuming it steals Ceilometer's events. Use a queue of your own (CADF_AMQP_QUEUE, default cadf-exporter)`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+}
+
+/** convict's `key: message: value was "x"` lines -> what was wrong, where it came from, the fix. */
+function explain(
+  message: string,
+  settings: readonly SettingInfo[],
+  env: NodeJS.ProcessEnv,
+  flags: readonly string[],
+  files: readonly string[],
+): string {
+  const lines = message.split('\n').filter((l) => l.trim() !== '');
+  const out = lines.map((line) => {
+    const undeclared = /configuration param '([^']+)' not declared in the schema/.exec(line);
+    if (undeclared) {
+      return `${undeclared[1]} (in ${files.filter(existsSync).join(' or ')}) is not a setting; see docs/configuration.md for the list`;
+    }
+    const m = /^([\w.]+): (.*?)(?:: value was (.*))?$/.exec(line.trim());
+    const s = m ? settings.find((x) => x.key === m[1]) : undefined;
+    if (!m || !s) return line.trim();
+    const flag = s.arg !== undefined ? flags.find((f) => f.startsWith(`--${s.arg}=`)) : undefined;
+    const fromEnv = s.env !== undefined ? env[s.env] : undefined;
+    const from = flag !== undefined ? `flag --${s.arg}` : fromEnv !== undefined ? `env ${s.env}` : 'a config file';
+    // convict hides sensitive values; show them from their source with the secrets masked.
+    const raw = m[3] ?? (flag !== undefined ? flag.slice(flag.indexOf('=') + 1) : (fromEnv ?? '[in a file]'));
+    const value = s.sensitive ? redactValue(raw) : raw;
+    const how = [s.env && `env ${s.env}`, s.arg && `flag --${s.arg}`, `"${s.key}" in a config file`].filter(Boolean).join(', ');
+    return `${s.key} = ${value} (from ${from}): ${m[2]}. Allowed: ${allowed(s)}. Set it with ${how}.`;
+  });
+  return `Invalid configuration:\n  ${out.join('\n  ')}`;
+}
+
+function allowed(s: SettingInfo): string {
+  if (s.format.startsWith('one of')) return s.format;
+  const def = s.sensitive ? redactValue(JSON.stringify(s.default)) : JSON.stringify(s.default);
+  return `${s.format} (default ${def})`;
+}
+
+/** Sensitive values are URLs (passwords masked) or header maps (masked whole). */
+function redactValue(v: string): string {
+  return v.replace(/[a-z]+:\/\/[^\s",\]]+/g, (u) => redactUrl(u)).replace(/^\{.+\}$|^"?[^:/"]*=.*$/, '[redacted]');
+}
+
+/** Flattens the schema: one entry per setting, in schema order. */
+export function listSettings(): SettingInfo[] {
+  const out: SettingInfo[] = [];
+  const walk = (node: Record<string, unknown>, prefix: string): void => {
+    for (const [k, v] of Object.entries(node)) {
+      const key = prefix === '' ? k : `${prefix}.${k}`;
+      const leaf = v as Record<string, unknown>;
+      if ('doc' in leaf && 'default' in leaf) {
+        out.push({
+          key,
+          doc: leaf.doc as string,
+          format: formatName(leaf.format),
+          default: leaf.default,
+          env: leaf.env as string | undefined,
+          arg: leaf.arg as string | undefined,
+          sensitive: leaf.sensitive === true,
+        });
+      } else {
+        walk(leaf, key);
+      }
+    }
+  };
+  walk(schema, '');
+  return out;
+}
+
+function formatName(f: unknown): string {
+  if (Array.isArray(f)) return `one of ${f.join(', ')}`;
+  if (f === String) return 'string';
+  if (f === Boolean) return 'true or false';
+  if (f === 'port') return 'port number 0-65535';
+  if (f === 'nat') return 'whole number >= 0';
+  if (f === 'positive-int') return 'whole number >= 1';
+  if (f === 'string-list') return 'comma-separated list';
+  if (f === 'amqp-urls') return 'amqp:// or amqps:// URLs, comma-separated';
+  if (f === 'key-values') return 'key=value pairs, comma-separated';
+  if (f === 'optional-url') return 'http(s) URL or empty';
+  return String(f);
+}
+
+/** Strict flag parsing: an unknown flag is an error, not silently ignored. */
+function parseFlags(args: readonly string[], settings: readonly SettingInfo[]): { flags: string[]; configFile?: string } {
+  const options: Record<string, { type: 'string' }> = { config: { type: 'string' } };
+  for (const s of settings) if (s.arg !== undefined) options[s.arg] = { type: 'string' };
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message.replace(/\.+$/, '')}. Flags are listed in docs/configuration.md.`);
+  }
+  const flags: string[] = [];
+  for (const [k, v] of Object.entries(values)) if (k !== 'config' && v !== undefined) flags.push(`--${k}=${v}`);
+  return { flags, configFile: values.config };
+}
+
+function deepFreeze<T>(o: T): T {
+  if (typeof o === 'object' && o !== null) {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

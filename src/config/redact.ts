@@ -1,0 +1,28 @@
+import type { Config } from './schema.js';
+
+const MASK = '***';
+
+/** `amqp://user:secret@host/` -> `amqp://user:***@host/`; anything unparsable is masked whole. */
+export function redactUrl(u: string): string {
+  try {
+    const url = new URL(u);
+    if (url.password !== '') url.password = MASK;
+    return url.toString();
+  } catch {
+    return MASK;
+  }
+}
+
+/** The configuration as it may be printed or logged: URL passwords and header values masked. */
+export function redactConfig(c: Config): unknown {
+  return {
+    ...c,
+    amqp: { ...c.amqp, url: c.amqp.url.map(redactUrl) },
+    otlp: {
+      ...c.otlp,
+      endpoint: c.otlp.endpoint === '' ? '' : redactUrl(c.otlp.endpoint),
+      logsEndpoint: c.otlp.logsEndpoint === '' ? '' : redactUrl(c.otlp.logsEndpoint),
+      headers: Object.fromEntries(Object.keys(c.otlp.headers).map((k) => [k, MASK])),
+    },
+  };
+}

@@ -1,0 +1,296 @@
+import { registerFormats } from './formats.js';
+
+registerFormats();
+
+/**
+ * The one source of defaults, types, docs, env var and flag names. docs/configuration.md is
+ * generated from it (npm run docs:config) and a test fails when the two differ.
+ */
+export const schema = {
+  amqp: {
+    url: {
+      doc: 'RabbitMQ broker URL; several, comma-separated, for failover (tried in order). amqps:// for TLS.',
+      format: 'amqp-urls',
+      default: ['amqp://guest:guest@127.0.0.1:5672/'] as string[],
+      env: 'CADF_AMQP_URL',
+      arg: 'amqp-url',
+      sensitive: true,
+    },
+    exchanges: {
+      doc: "Exchanges to bind to: each publishing service's control_exchange (keystone; openstack for keystonemiddleware in services that never set one; nova, cinder, glance, neutron, swift...).",
+      format: 'string-list',
+      default: ['keystone', 'openstack'] as string[],
+      env: 'CADF_AMQP_EXCHANGES',
+      arg: 'amqp-exchanges',
+    },
+    routingKeys: {
+      doc: 'Routing keys to bind with on each exchange (oslo publishes on <topic>.<priority>, e.g. notifications.info).',
+      format: 'string-list',
+      default: ['notifications.*'] as string[],
+      env: 'CADF_AMQP_ROUTING_KEYS',
+      arg: 'amqp-routing-keys',
+    },
+    queue: {
+      doc: "The exporter's own durable queue. Never oslo's notifications.info queue: Ceilometer consumes that one.",
+      format: String,
+      default: 'cadf-exporter',
+      env: 'CADF_AMQP_QUEUE',
+      arg: 'amqp-queue',
+    },
+    queueType: {
+      doc: 'classic, or quorum (as kolla-ansible deployments use). Must match an existing queue of that name.',
+      format: ['classic', 'quorum'],
+      default: 'classic',
+      env: 'CADF_AMQP_QUEUE_TYPE',
+      arg: 'amqp-queue-type',
+    },
+    deadLetterQueue: {
+      doc: 'Queue that receives undecodable messages and records the OTLP endpoint rejects, with the reason in headers.',
+      format: String,
+      default: 'cadf-exporter.dead',
+      env: 'CADF_AMQP_DEAD_LETTER_QUEUE',
+      arg: 'amqp-dead-letter-queue',
+    },
+    exchangeDurable: {
+      doc: "Durability to declare an exchange with if it does not exist yet. Must match oslo's: true only with amqp_durable_queues or rabbit_quorum_queue.",
+      format: Boolean,
+      default: false,
+      env: 'CADF_AMQP_EXCHANGE_DURABLE',
+      arg: 'amqp-exchange-durable',
+    },
+    prefetch: {
+      doc: 'Unacknowledged messages in flight; bounds memory. Messages are acked only after export.',
+      format: 'positive-int',
+      default: 1000,
+      env: 'CADF_AMQP_PREFETCH',
+      arg: 'amqp-prefetch',
+    },
+    heartbeatSeconds: {
+      doc: 'AMQP heartbeat; a dead broker connection is noticed within about twice this.',
+      format: 'nat',
+      default: 30,
+      env: 'CADF_AMQP_HEARTBEAT',
+      arg: 'amqp-heartbeat',
+    },
+    reconnectInitialDelayMs: {
+      doc: 'First reconnect delay; it doubles (with +/-20% jitter) up to reconnectMaxDelayMs.',
+      format: 'positive-int',
+      default: 500,
+      env: 'CADF_AMQP_RECONNECT_INITIAL_DELAY_MS',
+      arg: 'amqp-reconnect-initial-delay-ms',
+    },
+    reconnectMaxDelayMs: {
+      doc: 'Cap of the reconnect delay.',
+      format: 'positive-int',
+      default: 30000,
+      env: 'CADF_AMQP_RECONNECT_MAX_DELAY_MS',
+      arg: 'amqp-reconnect-max-delay-ms',
+    },
+    tls: {
+      ca: {
+        doc: 'PEM file of the CA that signed the broker certificate (amqps://).',
+        format: String,
+        default: '',
+        env: 'CADF_AMQP_TLS_CA',
+        arg: 'amqp-tls-ca',
+      },
+      cert: {
+        doc: 'PEM client certificate file, for brokers that require one.',
+        format: String,
+        default: '',
+        env: 'CADF_AMQP_TLS_CERT',
+        arg: 'amqp-tls-cert',
+      },
+      key: {
+        doc: 'PEM private key file of the client certificate.',
+        format: String,
+        default: '',
+        env: 'CADF_AMQP_TLS_KEY',
+        arg: 'amqp-tls-key',
+      },
+      verify: {
+        doc: "Verify the broker's certificate and host name. Turn off only for a test broker.",
+        format: Boolean,
+        default: true,
+        env: 'CADF_AMQP_TLS_VERIFY',
+        arg: 'amqp-tls-verify',
+      },
+    },
+  },
+  otlp: {
+    endpoint: {
+      doc: 'OTLP/HTTP base URL; /v1/logs is appended (Loki: http://loki:3100/otlp). Empty, with logsEndpoint empty too: records go to stdout as JSON lines.',
+      format: 'optional-url',
+      default: '',
+      env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+      arg: 'otlp-endpoint',
+    },
+    logsEndpoint: {
+      doc: 'Full OTLP/HTTP logs URL, used as is; wins over endpoint.',
+      format: 'optional-url',
+      default: '',
+      env: 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT',
+      arg: 'otlp-logs-endpoint',
+    },
+    protocol: {
+      doc: 'http/protobuf (Loki, Grafana Cloud) or http/json.',
+      format: ['http/protobuf', 'http/json'],
+      default: 'http/protobuf',
+      env: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+      arg: 'otlp-protocol',
+    },
+    headers: {
+      doc: 'Extra HTTP headers, key=value,... (percent-encoded values), e.g. Authorization=Basic%20...',
+      format: 'key-values',
+      default: {} as Record<string, string>,
+      env: 'OTEL_EXPORTER_OTLP_HEADERS',
+      arg: 'otlp-headers',
+      sensitive: true,
+    },
+    compression: {
+      doc: 'none or gzip.',
+      format: ['none', 'gzip'],
+      default: 'none',
+      env: 'OTEL_EXPORTER_OTLP_COMPRESSION',
+      arg: 'otlp-compression',
+    },
+    timeoutMs: {
+      doc: 'Time limit of one export request, retries of 429/502/503/504 included.',
+      format: 'positive-int',
+      default: 10000,
+      env: 'OTEL_EXPORTER_OTLP_TIMEOUT',
+      arg: 'otlp-timeout',
+    },
+    batchSize: {
+      doc: 'Records per export request.',
+      format: 'positive-int',
+      default: 512,
+      env: 'CADF_EXPORT_BATCH_SIZE',
+      arg: 'export-batch-size',
+    },
+    batchDelayMs: {
+      doc: 'Longest wait before a partial batch is exported.',
+      format: 'positive-int',
+      default: 200,
+      env: 'CADF_EXPORT_BATCH_DELAY_MS',
+      arg: 'export-batch-delay-ms',
+    },
+    maxConcurrentExports: {
+      doc: 'Export requests in flight at once.',
+      format: 'positive-int',
+      default: 4,
+      env: 'CADF_EXPORT_CONCURRENCY',
+      arg: 'export-concurrency',
+    },
+    retryMaxDelayMs: {
+      doc: 'Cap of the delay between retries of a failed export (they go on until it succeeds; the queue is the buffer).',
+      format: 'positive-int',
+      default: 30000,
+      env: 'CADF_EXPORT_RETRY_MAX_DELAY_MS',
+      arg: 'export-retry-max-delay-ms',
+    },
+    serviceName: {
+      doc: 'Resource service.name; Loki makes it the service_name label.',
+      format: String,
+      default: 'openstack',
+      env: 'OTEL_SERVICE_NAME',
+      arg: 'otel-service-name',
+    },
+    resourceAttributes: {
+      doc: 'Resource attributes, key=value,... e.g. cloud.region=RegionOne,deployment.environment.name=prod (Loki indexes these two as labels).',
+      format: 'key-values',
+      default: {} as Record<string, string>,
+      env: 'OTEL_RESOURCE_ATTRIBUTES',
+      arg: 'otel-resource-attributes',
+    },
+  },
+  metrics: {
+    host: {
+      doc: 'Address the /metrics, /healthz and /readyz server listens on.',
+      format: String,
+      default: '0.0.0.0',
+      env: 'CADF_METRICS_HOST',
+      arg: 'metrics-host',
+    },
+    port: {
+      doc: 'Port of that server; 0 picks a free one.',
+      format: 'port',
+      default: 9464,
+      env: 'CADF_METRICS_PORT',
+      arg: 'metrics-port',
+    },
+  },
+  decode: {
+    maxMessageBytes: {
+      doc: 'Larger messages are dead-lettered (too_large) without being parsed.',
+      format: 'positive-int',
+      default: 1048576,
+      env: 'CADF_MAX_MESSAGE_BYTES',
+      arg: 'max-message-bytes',
+    },
+  },
+  dedup: {
+    size: {
+      doc: 'oslo message_ids remembered, so redelivered messages are not counted twice.',
+      format: 'positive-int',
+      default: 100000,
+      env: 'CADF_DEDUP_SIZE',
+      arg: 'dedup-size',
+    },
+  },
+  log: {
+    level: {
+      doc: "The exporter's own log level (JSON lines on stderr).",
+      format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info',
+      env: 'CADF_LOG_LEVEL',
+      arg: 'log-level',
+    },
+  },
+  shutdownTimeoutMs: {
+    doc: 'On SIGTERM/SIGINT: how long to finish exports in flight before closing; the rest stays queued.',
+    format: 'positive-int',
+    default: 10000,
+    env: 'CADF_SHUTDOWN_TIMEOUT_MS',
+    arg: 'shutdown-timeout-ms',
+  },
+};
+
+/** The validated configuration's shape. */
+export interface ConfigShape {
+  amqp: {
+    url: string[];
+    exchanges: string[];
+    routingKeys: string[];
+    queue: string;
+    queueType: 'classic' | 'quorum';
+    deadLetterQueue: string;
+    exchangeDurable: boolean;
+    prefetch: number;
+    heartbeatSeconds: number;
+    reconnectInitialDelayMs: number;
+    reconnectMaxDelayMs: number;
+    tls: { ca: string; cert: string; key: string; verify: boolean };
+  };
+  otlp: {
+    endpoint: string;
+    logsEndpoint: string;
+    protocol: 'http/protobuf' | 'http/json';
+    headers: Record<string, string>;
+    compression: 'none' | 'gzip';
+    timeoutMs: number;
+    batchSize: number;
+    batchDelayMs: number;
+    maxConcurrentExports: number;
+    retryMaxDelayMs: number;
+    serviceName: string;
+    resourceAttributes: Record<string, string>;
+  };
+  metrics: { host: string; port: number };
+  decode: { maxMessageBytes: number };
+  dedup: { size: number };
+  log: { level: string };
+  shutdownTimeoutMs: number;
+}
+
+export type Config = Readonly<ConfigShape>;

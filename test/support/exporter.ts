@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AMQP_URL, type TestNames } from './rabbit.js';
+import { TESTDATA } from './testdata.js';
+
+const ROOT = join(TESTDATA, '..', '..');
+
+/** `cadf-exporter run` as a real process, with its env, its stderr log and its metrics port. */
+export class ExporterProcess {
+  stderr = '';
+  stdout = '';
+  readonly exited: Promise<number | null>;
+  private constructor(
+    readonly child: ChildProcess,
+    readonly metricsPort: number,
+  ) {
+    child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  }
+
+  static spawn(env: Record<string, string>, args: string[] = []): ExporterProcess {
+    const metricsPort = 20000 + Math.floor(Math.random() * 20000);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'run', ...args], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        CADF_METRICS_HOST: '127.0.0.1',
+        CADF_METRICS_PORT: String(metricsPort),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new ExporterProcess(child, metricsPort);
+  }
+
+  /** The env that points an exporter at a test's own exchanges, queues and receiver. */
+  static envFor(names: TestNames, otlpUrl: string | undefined, extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      CADF_AMQP_URL: AMQP_URL,
+      CADF_AMQP_EXCHANGES: names.exchanges.join(','),
+      CADF_AMQP_QUEUE: names.queue,
+      CADF_AMQP_DEAD_LETTER_QUEUE: names.deadLetterQueue,
+      CADF_AMQP_RECONNECT_INITIAL_DELAY_MS: '200',
+      CADF_AMQP_RECONNECT_MAX_DELAY_MS: '2000',
+      CADF_EXPORT_RETRY_MAX_DELAY_MS: '2000',
+      CADF_LOG_LEVEL: 'info',
+      ...(otlpUrl !== undefined ? { OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: otlpUrl } : {}),
+      ...extra,
+    };
+  }
+
+  async get(path: string): Promise<{ status: number; text: string }> {
+    const res = await fetch(`http://127.0.0.1:${this.metricsPort}${path}`);
+    return { status: res.status, text: await res.text() };
+  }
+
+  async waitReady(timeoutMs = 20_000): Promise<void> {
+    await waitFor(async () => (await this.get('/readyz').catch(() => ({ status: 0 }))).status === 200, timeoutMs, () => `exporter not ready:\n${this.stderr}`);
+  }
+
+  /** The value of one sample on /metrics (0 when absent), e.g. metric('cadf_events_total', {category: 'api'}). */
+  async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    const text = (await this.get('/metrics')).text;
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      if (!line.startsWith(name)) continue;
+      const m = /^([a-z_:]+)(\{[^}]*\})? (\S+)$/.exec(line);
+      if (!m || m[1] !== name) continue;
+      const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+      if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[3]);
+    }
+    return sum;
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, message: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(100);
+  }
+  throw new Error(message());
+}
