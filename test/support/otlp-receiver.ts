@@ -97,7 +97,7 @@ export class OtlpReceiver {
 function decodeRequest(raw: Buffer, contentType: string): ReceivedRecord[] {
   const doc = contentType.includes('json')
     ? (JSON.parse(raw.toString('utf8')) as Json)
-    : (RequestType.toObject(RequestType.decode(raw), { longs: String, bytes: String, oneofs: true }) as Json);
+    : (RequestType.toObject(RequestType.decode(raw), { longs: String, bytes: String, oneofs: true }));
   const out: ReceivedRecord[] = [];
   for (const rl of arr(doc.resourceLogs)) {
     const resource = kvs(arr((rl.resource as Json | undefined)?.attributes));
