@@ -142,6 +142,7 @@ export class AmqpSource implements Source {
     const conn = await amqp.connect(target.url, target.socketOptions);
     let onClosed!: () => void;
     const closed = new Promise<void>((resolve) => (onClosed = resolve));
+    let connGone = false;
     let session: Session | undefined;
     let ended = false;
     const end = (why: string, err?: Error): void => {
@@ -152,14 +153,24 @@ export class AmqpSource implements Source {
         session.tracker.kill();
       }
       if (!this.stopping) this.log.warn({ broker: target.address, err: err?.message }, why);
-      // Resolve once the close handshake is over, so a shutdown leaves nothing half-open.
+      if (connGone) {
+        onClosed();
+        return;
+      }
+      // Resolve once the close handshake is over, so a shutdown leaves nothing half-open; a
+      // connection the broker is closing at the same moment may never answer, hence the timer.
+      setTimeout(onClosed, 5000).unref();
       conn
         .close()
         .catch(() => undefined)
         .finally(onClosed);
     };
     conn.on('error', (err: Error) => end('connection error', err));
-    conn.on('close', (err?: Error) => end('connection lost', err));
+    conn.on('close', (err?: Error) => {
+      connGone = true;
+      if (ended) onClosed();
+      else end('connection lost', err);
+    });
     conn.on('blocked', (reason: string) => this.log.warn({ reason }, 'broker blocked the connection'));
     conn.on('unblocked', () => this.log.info('broker unblocked the connection'));
     try {
