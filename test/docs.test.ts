@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { ATTR } from '../src/cadf/attributes.js';
 import { DECODE_ERROR_CODES } from '../src/cadf/errors.js';
 import { EVENT_METRICS } from '../src/cadf/metrics.js';
+import { HEALTH_METRICS } from '../src/sinks/metrics/health.js';
+
+const ALL_METRICS = [...Object.values(EVENT_METRICS), ...Object.values(HEALTH_METRICS)];
 
 /** First-column backticked names of the markdown table rows in a doc. */
 function tableKeys(doc: string): Map<string, string[]> {
@@ -33,14 +36,14 @@ describe('docs/errors.md', () => {
 
 describe('docs/metrics.md', () => {
   const documented = tableKeys('metrics.md');
-  it.each(Object.values(EVENT_METRICS).map((m) => [m.name, m] as const))('documents %s with its labels', (name, m) => {
+  it.each(ALL_METRICS.map((m) => [m.name, m] as const))('documents %s with its labels', (name, m) => {
     const row = documented.get(name);
     expect(row, `${name} missing from docs/metrics.md`).toBeDefined();
     const labels = [...row![1]!.matchAll(/`([a-z_]+)`/g)].map((x) => x[1]);
     expect(labels).toEqual([...m.labelNames]);
   });
   it('documents no metric the code does not have', () => {
-    const inCode = Object.values(EVENT_METRICS).map((m) => m.name as string);
+    const inCode = ALL_METRICS.map((m) => m.name as string);
     expect([...documented.keys()].filter((k) => !inCode.includes(k))).toEqual([]);
   });
 });

@@ -10,21 +10,34 @@ function splitList(v: unknown): unknown {
   return typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : v;
 }
 
-/** `k1=v1,k2=v2` (values percent-decoded, as OTEL_EXPORTER_OTLP_HEADERS) -> { k1: 'v1', ... }. */
-export function parseKeyValues(v: unknown): unknown {
-  if (typeof v !== 'string') return v;
-  const out: Record<string, string> = {};
+/**
+ * `k1=v1,k2=v2` (values percent-decoded, as OTEL_EXPORTER_OTLP_HEADERS) -> { k1: 'v1', ... }, or
+ * the offending part. convict keeps these settings as strings (it would treat a map's keys,
+ * `cloud.region`, as settings of their own); load.ts turns them into maps after validation.
+ */
+export function parseKeyValues(
+  v: string,
+): { ok: true; map: Record<string, string> } | { ok: false; bad: string } {
+  const map: Record<string, string> = {};
   for (const part of v.split(',')) {
     if (part.trim() === '') continue;
     const eq = part.indexOf('=');
-    if (eq <= 0) return { __invalid: part.trim() };
+    if (eq <= 0) return { ok: false, bad: part.trim() };
     try {
-      out[decodeURIComponent(part.slice(0, eq).trim())] = decodeURIComponent(part.slice(eq + 1).trim());
+      map[decodeURIComponent(part.slice(0, eq).trim())] = decodeURIComponent(part.slice(eq + 1).trim());
     } catch {
-      return { __invalid: part.trim() };
+      return { ok: false, bad: part.trim() };
     }
   }
-  return out;
+  return { ok: true, map };
+}
+
+/** A map written as an object in a config file becomes the same `k=v,...` string. */
+function keyValuesToString(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+  return Object.entries(v as Record<string, unknown>)
+    .map(([k, x]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(x as string))}`)
+    .join(',');
 }
 
 export function registerFormats(): void {
@@ -59,18 +72,13 @@ export function registerFormats(): void {
   });
   convict.addFormat({
     name: 'key-values',
-    coerce: parseKeyValues,
+    coerce: keyValuesToString,
     validate(v: unknown) {
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      if (typeof v !== 'string') {
         throw new Error('must be key=value pairs, comma-separated (values may be percent-encoded)');
       }
-      const bad = (v as Record<string, unknown>).__invalid;
-      if (typeof bad === 'string') {
-        throw new Error(`must be key=value pairs, comma-separated; "${bad}" is not`);
-      }
-      for (const x of Object.values(v)) {
-        if (typeof x !== 'string') throw new Error('values must be strings');
-      }
+      const parsed = parseKeyValues(v);
+      if (!parsed.ok) throw new Error(`must be key=value pairs, comma-separated; "${parsed.bad}" is not`);
     },
   });
   convict.addFormat({

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import convict from 'convict';
+import { parseKeyValues } from './formats.js';
 import { redactUrl } from './redact.js';
 import { schema, type Config, type ConfigShape } from './schema.js';
 
@@ -59,6 +60,11 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     throw new ConfigError(explain((err as Error).message, settings, env, flags, files));
   }
   const config = conf.getProperties();
+  // Validated as `k=v,...` strings (see formats.ts); maps from here on.
+  for (const key of ['headers', 'resourceAttributes'] as const) {
+    const parsed = parseKeyValues(config.otlp[key] as unknown as string);
+    config.otlp[key] = parsed.ok ? parsed.map : {};
+  }
   crossCheck(config);
   return deepFreeze(config);
 }

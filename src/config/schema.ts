@@ -142,7 +142,7 @@ export const schema = {
     headers: {
       doc: 'Extra HTTP headers, key=value,... (percent-encoded values), e.g. Authorization=Basic%20...',
       format: 'key-values',
-      default: {} as Record<string, string>,
+      default: '',
       env: 'OTEL_EXPORTER_OTLP_HEADERS',
       arg: 'otlp-headers',
       sensitive: true,
@@ -199,7 +199,7 @@ export const schema = {
     resourceAttributes: {
       doc: 'Resource attributes, key=value,... e.g. cloud.region=RegionOne,deployment.environment.name=prod (Loki indexes these two as labels).',
       format: 'key-values',
-      default: {} as Record<string, string>,
+      default: '',
       env: 'OTEL_RESOURCE_ATTRIBUTES',
       arg: 'otel-resource-attributes',
     },
