@@ -3,6 +3,8 @@
 set -euo pipefail
 need=()
 command -v rabbitmqctl >/dev/null || need+=(rabbitmq-server)
+# The real Keystone and keystonemiddleware of the end-to-end tests (harness.sh installs them with
+# debconf pre-answered; done here so the test run does not pay for it).
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   apt-get update -qq
@@ -10,3 +12,4 @@ if [ ${#need[@]} -gt 0 ]; then
 else
   echo "all present"
 fi
+bash "$(dirname "$0")/../test/e2e/keystone/harness.sh" install
