@@ -3,8 +3,6 @@
 set -euo pipefail
 need=()
 command -v rabbitmqctl >/dev/null || need+=(rabbitmq-server)
-# The real Keystone and keystonemiddleware of the end-to-end tests (harness.sh installs them with
-# debconf pre-answered; done here so the test run does not pay for it).
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   apt-get update -qq
@@ -12,4 +10,6 @@ if [ ${#need[@]} -gt 0 ]; then
 else
   echo "all present"
 fi
+# The real Keystone and keystonemiddleware of the end-to-end tests (harness.sh installs them with
+# debconf pre-answered; done here so the test run does not pay for it).
 bash "$(dirname "$0")/../test/e2e/keystone/harness.sh" install
