@@ -5,6 +5,11 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { redactConfig } from './config/redact.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './logger.js';
+import { lockDataDir } from './enrich/data-dir-lock.js';
+import { NameEnricher } from './enrich/enricher.js';
+import { KeystoneClient } from './enrich/keystone-client.js';
+import { NameMemory, type NameKind } from './enrich/name-memory.js';
+import { NameStore } from './enrich/name-store.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { createHttpServer, listen } from './server/http.js';
 import { EventMetrics } from './sinks/metrics/event-metrics.js';
@@ -27,7 +32,18 @@ export interface App {
 export async function startApp(config: Config, log: Logger): Promise<App> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const health = new Health(registry, VERSION, () => source.inflight);
+  const dataDir = config.enrich.dataDir;
+  const unlock = dataDir !== '' ? lockDataDir(dataDir) : () => undefined;
+  const memory = new NameMemory(dataDir !== '' ? new NameStore(dataDir) : undefined, { maxEntries: config.enrich.maxNames, flushIntervalMs: 1000 }, log);
+  memory.open();
+  const health = new Health(registry, VERSION, () => source.inflight, (kind) => memory.sizeOf(kind as NameKind));
+  const keystone = config.keystone.url !== '' ? new KeystoneClient(config.keystone, log) : undefined;
+  const enricher = new NameEnricher(
+    memory,
+    keystone,
+    { cache: (hit) => health.nameAsked(hit), lookup: (r) => health.nameLookedUp(r) },
+    config.enrich.lookupWaitMs,
+  );
   const events = new EventMetrics(registry);
 
   const url = logsUrl(config.otlp);
@@ -49,7 +65,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     connected: (up) => health.connected(up),
     reconnecting: () => health.reconnecting(),
   });
-  const pipeline = new Pipeline(source, sink, events, health, log, {
+  const pipeline = new Pipeline(source, enricher, sink, events, health, log, {
     limits: { maxBytes: config.decode.maxMessageBytes },
     batchSize: config.otlp.batchSize,
     batchDelayMs: config.otlp.batchDelayMs,
@@ -84,6 +100,8 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       }
       await source.close();
       await sink.shutdown().catch(() => undefined);
+      enricher.close();
+      unlock();
       await new Promise<void>((r) => server.close(() => r()));
       log.info('stopped');
     })());

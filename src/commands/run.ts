@@ -1,7 +1,7 @@
 import { startApp } from '../app.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { createLogger } from '../logger.js';
-import { UsageError, type CommandIO } from './io.js';
+import type { CommandIO } from './io.js';
 
 export const RUN_USAGE = `Usage: cadf-exporter run [--config FILE] [--<setting> VALUE ...]
 
@@ -25,9 +25,13 @@ export async function runCommand(args: string[], io: CommandIO): Promise<number>
     throw err;
   }
   const log = createLogger(config.log.level);
-  const app = await startApp(config, log).catch((err: unknown) => {
-    throw new UsageError(`cannot start: ${(err as Error).message}`);
-  });
+  let app;
+  try {
+    app = await startApp(config, log);
+  } catch (err) {
+    io.stderr(`cadf-exporter: cannot start: ${(err as Error).message}\n`);
+    return 1;
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       app.shutdown(signal).then(resolve, resolve);

@@ -78,6 +78,16 @@ function crossCheck(c: ConfigShape): void {
   for (const f of [tls.ca, tls.cert, tls.key]) {
     if (f !== '' && !existsSync(f)) problems.push(`TLS file ${f} does not exist (amqp.tls.*)`);
   }
+  const k = c.keystone;
+  if (k.url !== '' && k.applicationCredentialId === '' && (k.username === '' || k.password === '')) {
+    problems.push(
+      'keystone.url is set, so name lookups need credentials: CADF_KEYSTONE_USERNAME and CADF_KEYSTONE_PASSWORD, or CADF_KEYSTONE_APPLICATION_CREDENTIAL_ID and _SECRET',
+    );
+  }
+  if (k.applicationCredentialId !== '' && k.applicationCredentialSecret === '') {
+    problems.push('keystone.applicationCredentialId needs keystone.applicationCredentialSecret (CADF_KEYSTONE_APPLICATION_CREDENTIAL_SECRET)');
+  }
+  if (k.caFile !== '' && !existsSync(k.caFile)) problems.push(`keystone.caFile ${k.caFile} does not exist (CADF_KEYSTONE_CA_FILE)`);
   if (c.amqp.reconnectInitialDelayMs > c.amqp.reconnectMaxDelayMs) {
     problems.push('amqp.reconnectInitialDelayMs must not be larger than amqp.reconnectMaxDelayMs');
   }
@@ -130,9 +140,9 @@ function allowed(s: SettingInfo): string {
   return `${s.format} (default ${def})`;
 }
 
-/** Sensitive values are URLs (passwords masked) or header maps (masked whole). */
+/** Sensitive values: URLs keep all but their passwords; anything else is masked whole. */
 function redactValue(v: string): string {
-  return v.replace(/[a-z]+:\/\/[^\s",\]]+/g, (u) => redactUrl(u)).replace(/^\{.+\}$|^"?[^:/"]*=.*$/, '[redacted]');
+  return v.includes('://') ? v.replace(/[a-z]+:\/\/[^\s",\]]+/g, (u) => redactUrl(u)) : '[redacted]';
 }
 
 /** Flattens the schema: one entry per setting, in schema order. */

@@ -24,5 +24,11 @@ export function redactConfig(c: Config): unknown {
       logsEndpoint: c.otlp.logsEndpoint === '' ? '' : redactUrl(c.otlp.logsEndpoint),
       headers: Object.fromEntries(Object.keys(c.otlp.headers).map((k) => [k, MASK])),
     },
+    keystone: {
+      ...c.keystone,
+      url: c.keystone.url === '' ? '' : redactUrl(c.keystone.url),
+      password: c.keystone.password === '' ? '' : MASK,
+      applicationCredentialSecret: c.keystone.applicationCredentialSecret === '' ? '' : MASK,
+    },
   };
 }

@@ -238,6 +238,117 @@ export const schema = {
       arg: 'dedup-size',
     },
   },
+  enrich: {
+    dataDir: {
+      doc: 'Directory of the name memory (names.jsonl): names survive restarts and deletions. One exporter per directory. Empty: memory only.',
+      format: String,
+      default: 'data',
+      env: 'CADF_DATA_DIR',
+      arg: 'data-dir',
+    },
+    maxNames: {
+      doc: 'Names remembered; the least recently learned are forgotten first (about 150 bytes each on disk).',
+      format: 'positive-int',
+      default: 500000,
+      env: 'CADF_MAX_NAMES',
+      arg: 'max-names',
+    },
+    lookupWaitMs: {
+      doc: 'Longest a batch of records waits for Keystone name lookups; then it is exported without the missing names.',
+      format: 'nat',
+      default: 250,
+      env: 'CADF_LOOKUP_WAIT_MS',
+      arg: 'lookup-wait-ms',
+    },
+  },
+  keystone: {
+    url: {
+      doc: 'Keystone v3 URL for name lookups (e.g. http://keystone:5000/v3). Empty: no lookups, names come from events only.',
+      format: 'optional-url',
+      default: '',
+      env: 'CADF_KEYSTONE_URL',
+      arg: 'keystone-url',
+    },
+    username: {
+      doc: 'User for password auth (a reader in the cloud: lookups read users, projects, domains, groups, roles).',
+      format: String,
+      default: '',
+      env: 'CADF_KEYSTONE_USERNAME',
+      arg: 'keystone-username',
+    },
+    password: {
+      doc: 'Its password.',
+      format: String,
+      default: '',
+      env: 'CADF_KEYSTONE_PASSWORD',
+      arg: 'keystone-password',
+      sensitive: true,
+    },
+    userDomainName: {
+      doc: "The user's domain.",
+      format: String,
+      default: 'Default',
+      env: 'CADF_KEYSTONE_USER_DOMAIN_NAME',
+      arg: 'keystone-user-domain-name',
+    },
+    projectName: {
+      doc: 'Project to scope the token to (password auth).',
+      format: String,
+      default: 'admin',
+      env: 'CADF_KEYSTONE_PROJECT_NAME',
+      arg: 'keystone-project-name',
+    },
+    projectDomainName: {
+      doc: "That project's domain.",
+      format: String,
+      default: 'Default',
+      env: 'CADF_KEYSTONE_PROJECT_DOMAIN_NAME',
+      arg: 'keystone-project-domain-name',
+    },
+    applicationCredentialId: {
+      doc: 'Application credential id: used instead of the password when set.',
+      format: String,
+      default: '',
+      env: 'CADF_KEYSTONE_APPLICATION_CREDENTIAL_ID',
+      arg: 'keystone-application-credential-id',
+    },
+    applicationCredentialSecret: {
+      doc: 'Application credential secret.',
+      format: String,
+      default: '',
+      env: 'CADF_KEYSTONE_APPLICATION_CREDENTIAL_SECRET',
+      arg: 'keystone-application-credential-secret',
+      sensitive: true,
+    },
+    caFile: {
+      doc: 'PEM CA file for an https Keystone with a private CA.',
+      format: String,
+      default: '',
+      env: 'CADF_KEYSTONE_CA_FILE',
+      arg: 'keystone-ca-file',
+    },
+    timeoutMs: {
+      doc: 'Time limit of one Keystone request.',
+      format: 'positive-int',
+      default: 5000,
+      env: 'CADF_KEYSTONE_TIMEOUT_MS',
+      arg: 'keystone-timeout-ms',
+    },
+    maxRequestsPerSecond: {
+      doc: 'Lookups started per second at most.',
+      format: 'positive-int',
+      default: 20,
+      env: 'CADF_KEYSTONE_MAX_RPS',
+      arg: 'keystone-max-rps',
+    },
+    negativeCacheSeconds: {
+      doc: 'How long an id Keystone does not know is not asked for again.',
+      format: 'positive-int',
+      default: 600,
+      env: 'CADF_KEYSTONE_NEGATIVE_CACHE_SECONDS',
+      arg: 'keystone-negative-cache-seconds',
+    },
+  },
   log: {
     level: {
       doc: "The exporter's own log level (JSON lines on stderr).",
@@ -289,6 +400,21 @@ export interface ConfigShape {
   metrics: { host: string; port: number };
   decode: { maxMessageBytes: number };
   dedup: { size: number };
+  enrich: { dataDir: string; maxNames: number; lookupWaitMs: number };
+  keystone: {
+    url: string;
+    username: string;
+    password: string;
+    userDomainName: string;
+    projectName: string;
+    projectDomainName: string;
+    applicationCredentialId: string;
+    applicationCredentialSecret: string;
+    caFile: string;
+    timeoutMs: number;
+    maxRequestsPerSecond: number;
+    negativeCacheSeconds: number;
+  };
   log: { level: string };
   shutdownTimeoutMs: number;
 }

@@ -1,7 +1,7 @@
 import type { HrTime } from '@opentelemetry/api';
-import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { decode, metricsOf, toRecord, type AuditEvent } from '../cadf/index.js';
 import type { EnvelopeLimits } from '../cadf/envelope.js';
+import type { Enricher } from '../enrich/enricher.js';
 import type { Logger } from '../logger.js';
 import type { EventMetrics } from '../sinks/metrics/event-metrics.js';
 import type { Health } from '../sinks/metrics/health.js';
@@ -12,7 +12,7 @@ import { RecentIds } from './dedup.js';
 interface Item {
   readonly delivery: Delivery;
   readonly event: AuditEvent;
-  readonly record: ReadableLogRecord;
+  readonly observed: HrTime;
 }
 
 export interface PipelineOptions {
@@ -24,7 +24,7 @@ export interface PipelineOptions {
 }
 
 /**
- * source -> decode -> batch -> OTLP sink -> metrics -> ack. A message is settled (acked) only
+ * source -> decode -> batch -> enrich -> OTLP sink -> metrics -> ack. A message is settled (acked) only
  * after its record was accepted, or after it was dead-lettered; metrics count it at that moment,
  * once per oslo message_id.
  */
@@ -38,6 +38,7 @@ export class Pipeline {
 
   constructor(
     private readonly source: Source,
+    private readonly enricher: Enricher,
     private readonly sink: OtlpSink,
     private readonly events: EventMetrics,
     private readonly health: Health,
@@ -72,8 +73,7 @@ export class Pipeline {
       return;
     }
     this.health.messageReceived('decoded');
-    const observed = nowHr();
-    this.batch.push({ delivery: d, event: ev, record: this.sink.toReadable(toRecord(ev), observed) });
+    this.batch.push({ delivery: d, event: ev, observed: nowHr() });
     if (this.batch.length >= this.options.batchSize) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.options.batchDelayMs);
   };
@@ -114,7 +114,9 @@ export class Pipeline {
   }
 
   private async export(items: Item[]): Promise<void> {
-    const result = await this.sink.write(items.map((i) => i.record));
+    // Names are filled in per batch, with a bounded wait, just before the records are built.
+    await this.enricher.enrich(items.map((i) => i.event));
+    const result = await this.sink.write(items.map((i) => this.sink.toReadable(toRecord(i.event), i.observed)));
     const now = Date.now() / 1000;
     for (const index of result.delivered) {
       const item = items[index]!;

@@ -2,7 +2,7 @@
 // RabbitMQ (test/e2e/keystone/harness.sh), `cadf-exporter run` consumes as a real process, and
 // what reaches the OTLP receiver and /metrics is held to the scenario's stated expectations.
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -115,10 +115,18 @@ describe('end to end with a real Keystone and keystonemiddleware', () => {
     await harness('start');
     await receiver.listen();
     broker = await Broker.connect();
+    // Names are looked up with the harness's service application credential: its logins emit no
+    // event, so the scenario's counts stay exact.
+    const state = readFileSync(join(env.KS_HARNESS_ROOT, 'current'), 'utf8').trim();
+    const setup = JSON.parse(readFileSync(join(state, 'setup.json'), 'utf8')) as { app_cred_id: string; app_cred_secret: string };
     // Bound after `start`: the bootstrap's own events are not part of a scenario.
     exporter = ExporterProcess.spawn({
       ...ExporterProcess.envFor({ ...names, exchanges: ['keystone', 'openstack'] }, receiver.url),
       CADF_EXPORT_BATCH_DELAY_MS: '50',
+      CADF_KEYSTONE_URL: `http://127.0.0.1:${env.KS_PORT}/v3`,
+      CADF_KEYSTONE_APPLICATION_CREDENTIAL_ID: setup.app_cred_id,
+      CADF_KEYSTONE_APPLICATION_CREDENTIAL_SECRET: setup.app_cred_secret,
+      CADF_LOOKUP_WAIT_MS: '2000',
     });
     await exporter.waitReady();
   }, 360_000);
@@ -185,6 +193,17 @@ describe('end to end with a real Keystone and keystonemiddleware', () => {
     expect(await exporter.metric('cadf_events_total')).toBe(summary.total);
     expect(await exporter.metric('cadf_exporter_dead_letters_total')).toBe(0);
     firstDeltas = want;
+
+    // Name memory: every deleted user and project is named in the record of its deletion,
+    // though Keystone's deletion event carries only its id (and often no initiator).
+    const deletions = records.filter((r) => r.eventName === 'identity.user.deleted' || r.eventName === 'identity.project.deleted');
+    expect(deletions.length).toBe(summary.expected.filter((e) => e.event_type === 'identity.user.deleted' || e.event_type === 'identity.project.deleted').length);
+    for (const d of deletions) {
+      const name = d.attributes['openstack.resource.name'];
+      expect(name, JSON.stringify(d.attributes)).toEqual(expect.stringContaining(summary.run_id));
+      expect(d.body).toContain(`${String(name)} (${String(d.attributes['openstack.resource.id'])})`);
+    }
+    expect(await exporter.metric('cadf_exporter_name_lookups_total', { result: 'found' })).toBeGreaterThan(0);
   }, 120_000);
 
   it('runs again with the same counts (the harness is repeatable)', async () => {

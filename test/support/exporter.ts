@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AMQP_URL, type TestNames } from './rabbit.js';
@@ -47,6 +49,8 @@ export class ExporterProcess {
       CADF_AMQP_RECONNECT_MAX_DELAY_MS: '2000',
       CADF_EXPORT_RETRY_MAX_DELAY_MS: '2000',
       CADF_LOG_LEVEL: 'info',
+      // Its own name memory: a restart with the same env finds the names it learned.
+      CADF_DATA_DIR: mkdtempSync(join(tmpdir(), `cadf-data-${names.id}-`)),
       ...(otlpUrl !== undefined ? { OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: otlpUrl } : {}),
       ...extra,
     };

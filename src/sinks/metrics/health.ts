@@ -52,6 +52,21 @@ export const HEALTH_METRICS = {
     help: 'Messages received and not yet acknowledged (bounded by amqp.prefetch).',
     labelNames: [],
   },
+  nameCache: {
+    name: 'cadf_exporter_name_cache_requests_total',
+    help: 'Names asked of the name memory, by result: hit or miss.',
+    labelNames: ['result'],
+  },
+  nameLookups: {
+    name: 'cadf_exporter_name_lookups_total',
+    help: 'Keystone name lookups by result: found, not_found, error, rate_limited, or timeout (the record went out without the name).',
+    labelNames: ['result'],
+  },
+  names: {
+    name: 'cadf_exporter_names',
+    help: 'Names in the name memory, by kind (user, project, domain, group, role).',
+    labelNames: ['kind'],
+  },
   buildInfo: {
     name: 'cadf_exporter_build_info',
     help: 'Always 1; the labels say which version runs on which Node.js.',
@@ -73,7 +88,10 @@ export class Health {
   private readonly connectedGauge: Gauge;
   private readonly reconnects: Counter;
 
-  constructor(registry: Registry, version: string, inflight: () => number) {
+  private readonly nameCache: Counter;
+  private readonly nameLookups: Counter;
+
+  constructor(registry: Registry, version: string, inflight: () => number, names: (kind: string) => number) {
     const reg = { registers: [registry] };
     const m = HEALTH_METRICS;
     this.received = new Counter({ ...m.received, labelNames: [...m.received.labelNames], ...reg });
@@ -102,6 +120,16 @@ export class Health {
       ...reg,
       collect() {
         this.set(inflight());
+      },
+    });
+    this.nameCache = new Counter({ ...m.nameCache, labelNames: [...m.nameCache.labelNames], ...reg });
+    this.nameLookups = new Counter({ ...m.nameLookups, labelNames: [...m.nameLookups.labelNames], ...reg });
+    new Gauge({
+      ...m.names,
+      labelNames: [...m.names.labelNames],
+      ...reg,
+      collect() {
+        for (const kind of ['user', 'project', 'domain', 'group', 'role']) this.set({ kind }, names(kind));
       },
     });
     new Gauge({ ...m.buildInfo, labelNames: [...m.buildInfo.labelNames], ...reg }).set(
@@ -139,5 +167,13 @@ export class Health {
 
   reconnecting(): void {
     this.reconnects.inc();
+  }
+
+  nameAsked(hit: boolean): void {
+    this.nameCache.inc({ result: hit ? 'hit' : 'miss' });
+  }
+
+  nameLookedUp(result: string): void {
+    this.nameLookups.inc({ result });
   }
 }
