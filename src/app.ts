@@ -49,9 +49,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const url = logsUrl(config.otlp);
   const resource = resourceFromAttributes({ ...config.otlp.resourceAttributes, 'service.name': config.otlp.serviceName });
   const sink = new OtlpSink(
-    createExporter(config.otlp),
-    resource,
-    { name: 'cadf-exporter', version: VERSION },
+    createExporter(config.otlp, resource, { name: 'cadf-exporter', version: VERSION }, process.stdout),
     {
       exported: (n, s) => health.exportSucceeded(n, s, Date.now() / 1000),
       failed: (f, n, s, retryInMs) => {

@@ -116,7 +116,7 @@ export class Pipeline {
   private async export(items: Item[]): Promise<void> {
     // Names are filled in per batch, with a bounded wait, just before the records are built.
     await this.enricher.enrich(items.map((i) => i.event));
-    const result = await this.sink.write(items.map((i) => this.sink.toReadable(toRecord(i.event), i.observed)));
+    const result = await this.sink.write({ records: items.map((i) => toRecord(i.event)), observed: items.map((i) => i.observed) });
     const now = Date.now() / 1000;
     for (const index of result.delivered) {
       const item = items[index]!;

@@ -1,9 +1,7 @@
-import type { HrTime } from '@opentelemetry/api';
-import { ExportResultCode, type ExportResult, type InstrumentationScope } from '@opentelemetry/core';
-import type { Resource } from '@opentelemetry/resources';
-import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { LogRecordData } from '../../cadf/index.js';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { BatchExporter } from './exporter.js';
 import { classifyFailure, type ExportFailure } from './failure.js';
+import type { RecordBatch } from './protobuf.js';
 
 /** Per record of a batch: delivered, or rejected by the endpoint (to be dead-lettered). */
 export interface SinkResult {
@@ -29,43 +27,26 @@ export interface OtlpSinkOptions {
  * nothing is acked meanwhile. A batch the endpoint refuses (400, 413) is split in halves until the
  * record it refuses is found, so one bad record cannot block the stream.
  *
- * Records are built directly as ReadableLogRecord: the exporter needs nothing more, and the SDK's
- * Logger/LogRecord path would re-validate attributes the core already built (about 18 us a record)
- * and hide export results behind BatchLogRecordProcessor.
+ * The SDK's Logger/BatchLogRecordProcessor path is not used: it hides export results (a failed
+ * export is only logged) and re-validates attributes the core already built (about 18 us a
+ * record). Records go from the core straight to the exporter.
  */
 export class OtlpSink {
   private abortController = new AbortController();
   private readonly initialDelay: number;
 
   constructor(
-    private readonly exporter: LogRecordExporter,
-    private readonly resource: Resource,
-    private readonly scope: InstrumentationScope,
+    private readonly exporter: BatchExporter,
     private readonly observer: SinkObserver,
     private readonly options: OtlpSinkOptions,
   ) {
     this.initialDelay = options.retryInitialDelayMs ?? 500;
   }
 
-  toReadable(r: LogRecordData, observed: HrTime): ReadableLogRecord {
-    return {
-      hrTime: r.timestamp ?? observed,
-      hrTimeObserved: observed,
-      severityNumber: r.severityNumber,
-      severityText: r.severityText,
-      body: r.body,
-      eventName: r.eventName,
-      attributes: r.attributes,
-      droppedAttributesCount: 0,
-      resource: this.resource,
-      instrumentationScope: this.scope,
-    };
-  }
-
-  async write(records: readonly ReadableLogRecord[]): Promise<SinkResult> {
+  async write(batch: RecordBatch): Promise<SinkResult> {
     const result: SinkResult = { delivered: [], rejected: [], aborted: false };
-    const indexes = records.map((_, i) => i);
-    const aborted = await this.exportPart(records.slice(), indexes, result);
+    const indexes = batch.records.map((_, i) => i);
+    const aborted = await this.exportPart(batch, indexes, result);
     return aborted ? { ...result, aborted: true } : result;
   }
 
@@ -80,14 +61,11 @@ export class OtlpSink {
   }
 
   /** Returns true when aborted. */
-  private async exportPart(
-    records: ReadableLogRecord[],
-    indexes: number[],
-    result: SinkResult,
-  ): Promise<boolean> {
+  private async exportPart(batch: RecordBatch, indexes: number[], result: SinkResult): Promise<boolean> {
+    const records = batch.records;
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
-      const r = await this.exportOnce(records);
+      const r = await this.exportOnce(batch);
       const seconds = (performance.now() - started) / 1000;
       if (r.code === ExportResultCode.SUCCESS) {
         this.observer.exported(records.length, seconds);
@@ -102,8 +80,10 @@ export class OtlpSink {
           return false;
         }
         const half = Math.ceil(records.length / 2);
-        if (await this.exportPart(records.slice(0, half), indexes.slice(0, half), result)) return true;
-        return this.exportPart(records.slice(half), indexes.slice(half), result);
+        const head = { records: records.slice(0, half), observed: batch.observed.slice(0, half) };
+        const tail = { records: records.slice(half), observed: batch.observed.slice(half) };
+        if (await this.exportPart(head, indexes.slice(0, half), result)) return true;
+        return this.exportPart(tail, indexes.slice(half), result);
       }
       const delay = this.backoff(attempt);
       this.observer.failed(failure, records.length, seconds, delay);
@@ -111,10 +91,10 @@ export class OtlpSink {
     }
   }
 
-  private exportOnce(records: ReadableLogRecord[]): Promise<ExportResult> {
+  private exportOnce(batch: RecordBatch): Promise<ExportResult> {
     return new Promise((resolve) => {
       try {
-        this.exporter.export(records, resolve);
+        this.exporter.export(batch, resolve);
       } catch (error) {
         resolve({ code: ExportResultCode.FAILED, error: error as Error });
       }

@@ -15,6 +15,7 @@ export class AckTracker {
   private readonly entries: Entry[] = [];
   private head = 0;
   private alive = true;
+  private flushScheduled = false;
 
   constructor(
     private readonly channel: Channel,
@@ -35,9 +36,20 @@ export class AckTracker {
     return e;
   }
 
+  /**
+   * Marks a delivery done. The ack itself is sent once the current synchronous run is over, so a
+   * whole exported batch settled in a loop costs one ack frame, not one per message.
+   */
   settle(e: Entry): void {
     if (e.done) return;
     e.done = true;
+    if (!this.alive || this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
     if (!this.alive) return;
     let last: Entry | undefined;
     while (this.head < this.entries.length && this.entries[this.head]!.done) {

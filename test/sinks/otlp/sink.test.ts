@@ -1,25 +1,22 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { OTLPExporterError } from '@opentelemetry/otlp-exporter-base';
+import type { BatchExporter } from '../../../src/sinks/otlp/exporter.js';
+import type { RecordBatch } from '../../../src/sinks/otlp/protobuf.js';
 import { describe, expect, it } from 'vitest';
 import { OtlpSink, type SinkObserver } from '../../../src/sinks/otlp/sink.js';
 import { classifyFailure, type ExportFailure } from '../../../src/sinks/otlp/failure.js';
 
 /** An exporter whose answer per call the test decides. */
-class ScriptedExporter implements LogRecordExporter {
+class ScriptedExporter implements BatchExporter {
   readonly calls: string[][] = [];
   constructor(private readonly answer: (bodies: string[], call: number) => ExportResult) {}
-  export(logs: ReadableLogRecord[], done: (r: ExportResult) => void): void {
-    const bodies = logs.map((l) => String(l.body));
+  export(batch: RecordBatch, done: (r: ExportResult) => void): void {
+    const bodies = batch.records.map((l) => l.body);
     this.calls.push(bodies);
     const r = this.answer(bodies, this.calls.length);
     setImmediate(() => done(r));
   }
   shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  forceFlush(): Promise<void> {
     return Promise.resolve();
   }
 }
@@ -35,14 +32,11 @@ function setup(answer: (bodies: string[], call: number) => ExportResult) {
     exported: (n) => (exported += n),
     failed: (f) => failures.push(f),
   };
-  const sink = new OtlpSink(exporter, resourceFromAttributes({ 'service.name': 't' }), { name: 't' }, observer, {
-    retryInitialDelayMs: 5,
-    retryMaxDelayMs: 20,
+  const sink = new OtlpSink(exporter, observer, { retryInitialDelayMs: 5, retryMaxDelayMs: 20 });
+  const records = (n: number): RecordBatch => ({
+    records: Array.from({ length: n }, (_, i) => ({ eventName: 'e', timestamp: [1, 0], severityNumber: 9, severityText: 'INFO', body: `r${i}`, attributes: {} })),
+    observed: Array.from({ length: n }, () => [2, 0]),
   });
-  const records = (n: number) =>
-    Array.from({ length: n }, (_, i) =>
-      sink.toReadable({ eventName: 'e', timestamp: [1, 0], severityNumber: 9, severityText: 'INFO', body: `r${i}`, attributes: {} }, [2, 0]),
-    );
   return { exporter, sink, records, failures, exported: () => exported };
 }
 
@@ -85,14 +79,6 @@ describe('OtlpSink', () => {
     expect(await pending).toEqual({ delivered: [], rejected: [], aborted: true });
   });
 
-  it('builds records with the event time, observed time, resource and scope', () => {
-    const s = setup(() => ok);
-    const [r] = s.records(1);
-    expect(r!.hrTime).toEqual([1, 0]);
-    expect(r!.hrTimeObserved).toEqual([2, 0]);
-    expect(r!.resource.attributes['service.name']).toBe('t');
-    expect(r!.eventName).toBe('e');
-  });
 });
 
 describe('classifyFailure', () => {

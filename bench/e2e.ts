@@ -1,0 +1,288 @@
+// End-to-end benchmark (issue: "Benchmark: end-to-end throughput against the broker's own ceiling").
+// Run: npm run bench   (env: BENCH_N=200000 BENCH_BACKLOG=1000000 BENCH_REPEATS=3 BENCH_AMQP_URL)
+// Needs only RabbitMQ on 127.0.0.1:5672. Prints a table, writes bench/results/latest.json.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import amqp from 'amqplib';
+import { CountingSink } from './sink.js';
+import { nowCadf, Publisher, Traffic } from './traffic.js';
+
+const URL_ = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672/';
+const N = Number(process.env.BENCH_N ?? 200_000);
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
+const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 3));
+const ROOT = join(import.meta.dirname, '..');
+const CLK_TCK = 100; // Linux USER_HZ
+const traffic = new Traffic();
+const log = (m: string): void => void process.stderr.write(`[bench] ${m}\n`);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+/** (1) The ceiling: the fastest no-op consumer (prefetch 1000, one multiple-ack per 100 messages). */
+async function ceiling(pub: Publisher): Promise<number> {
+  const conn = await amqp.connect(URL_);
+  const ch = await conn.createChannel();
+  const q = `bench-ceiling-${process.pid}`;
+  await ch.assertQueue(q, { durable: true });
+  await ch.purgeQueue(q);
+  await pub.publish(N, traffic, () => ['', q]);
+  await ch.prefetch(1000);
+  let n = 0;
+  let first = 0;
+  const done = new Promise<number>((resolve) => {
+    void ch.consume(q, (msg) => {
+      if (msg === null) return;
+      if (n === 0) first = performance.now();
+      n += 1;
+      if (n % 100 === 0 || n === N) ch.ack(msg, true);
+      if (n === N) resolve(performance.now());
+    });
+  });
+  const last = await done;
+  await ch.deleteQueue(q);
+  await conn.close();
+  return N / ((last - first) / 1000);
+}
+
+interface Exporter {
+  readonly child: ChildProcess;
+  readonly metricsPort: number;
+  stderr: string;
+}
+
+function startExporter(names: Names, sinkUrl: string, protocol: string): Exporter {
+  const metricsPort = 30000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'run'], {
+    cwd: ROOT,
+    env: {
+      // Experiments: CADF_* / OTEL_* set for the bench reach the exporter (the results in
+      // docs/performance.md use none: the defaults are the fast configuration).
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CADF_') || k.startsWith('OTEL_'))),
+      PATH: process.env.PATH ?? '',
+      CADF_AMQP_URL: URL_,
+      CADF_AMQP_EXCHANGES: names.exchanges.join(','),
+      CADF_AMQP_QUEUE: names.queue,
+      CADF_AMQP_DEAD_LETTER_QUEUE: `${names.queue}.dead`,
+      CADF_METRICS_HOST: '127.0.0.1',
+      CADF_METRICS_PORT: String(metricsPort),
+      CADF_DATA_DIR: mkdtempSync(join(tmpdir(), 'cadf-bench-')),
+      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: sinkUrl,
+      OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+      CADF_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const e: Exporter = { child, metricsPort, stderr: '' };
+  child.stderr?.on('data', (d: Buffer) => (e.stderr += d.toString()));
+  return e;
+}
+
+async function waitReady(e: Exporter): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const ok = await fetch(`http://127.0.0.1:${e.metricsPort}/readyz`).then((r) => r.status === 200, () => false);
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`exporter not ready: ${e.stderr}`);
+}
+
+async function stopExporter(e: Exporter): Promise<void> {
+  e.child.kill('SIGTERM');
+  await new Promise((r) => e.child.once('exit', r));
+}
+
+/** utime + stime of a process, in seconds. */
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+
+function rssMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+interface Names {
+  readonly exchanges: [string, string];
+  readonly queue: string;
+}
+
+/** Declares what the exporter would, so a backlog can be queued before it starts. */
+async function prepare(names: Names): Promise<void> {
+  const conn = await amqp.connect(URL_);
+  const ch = await conn.createChannel();
+  for (const e of names.exchanges) await ch.assertExchange(e, 'topic', { durable: false, autoDelete: false });
+  await ch.assertQueue(names.queue, { durable: true, arguments: {} });
+  await ch.purgeQueue(names.queue);
+  for (const e of names.exchanges) await ch.bindQueue(names.queue, e, 'notifications.*');
+  await conn.close();
+}
+
+async function cleanup(names: Names): Promise<void> {
+  const conn = await amqp.connect(URL_);
+  const ch = await conn.createChannel();
+  await ch.deleteQueue(names.queue);
+  await ch.deleteQueue(`${names.queue}.dead`);
+  for (const e of names.exchanges) await ch.deleteExchange(e);
+  await conn.close();
+}
+
+async function queueDepth(queue: string): Promise<number> {
+  const conn = await amqp.connect(URL_);
+  const ch = await conn.createChannel();
+  const n = (await ch.checkQueue(queue)).messageCount;
+  await conn.close();
+  return n;
+}
+
+interface E2E {
+  rate: number;
+  cpuUsPerMsg: number;
+  peakRssMb: number;
+  received: number;
+  unique: number;
+  queueLeft: number;
+}
+
+/** (2) N queued messages through `cadf-exporter run`: first export to last, CPU, peak RSS. */
+async function endToEnd(pub: Publisher, sink: CountingSink, protocol: string, count: number, sampleRss: boolean): Promise<E2E> {
+  const names: Names = { exchanges: [`bench-${process.pid}-keystone`, `bench-${process.pid}-openstack`], queue: `bench-${process.pid}-q` };
+  await prepare(names);
+  sink.reset();
+  await pub.publish(count, traffic, (k) => [names.exchanges[k ? 0 : 1], 'notifications.info']);
+  const e = startExporter(names, sink.url, protocol);
+  await waitReady(e);
+  const pid = e.child.pid!;
+  const cpu0 = cpuSeconds(pid);
+  let peak = 0;
+  while (sink.uids.size < count) {
+    if (sampleRss) peak = Math.max(peak, rssMb(pid, 'VmRSS'));
+    await sleep(sampleRss ? 50 : 20);
+    if (e.child.exitCode !== null) throw new Error(`exporter exited: ${e.stderr}`);
+  }
+  const seconds = (sink.lastAt - sink.firstAt) / 1000;
+  await sleep(300); // the last acks
+  const cpu = cpuSeconds(pid) - cpu0;
+  const result = {
+    rate: count / seconds,
+    cpuUsPerMsg: (cpu * 1e6) / count,
+    peakRssMb: Math.max(peak, rssMb(pid, 'VmHWM')),
+    received: sink.records,
+    unique: sink.uids.size,
+    queueLeft: await queueDepth(names.queue),
+  };
+  await stopExporter(e);
+  await cleanup(names);
+  return result;
+}
+
+/** Event lag at a given rate: eventTime = publish time, measured at the sink. */
+async function lag(pub: Publisher, sink: CountingSink, protocol: string, rate: number, seconds: number): Promise<number[]> {
+  const names: Names = { exchanges: [`bench-${process.pid}-keystone`, `bench-${process.pid}-openstack`], queue: `bench-${process.pid}-q` };
+  await prepare(names);
+  sink.reset();
+  const e = startExporter(names, sink.url, protocol);
+  await waitReady(e);
+  const total = Math.round(rate * seconds);
+  const perTick = Math.max(1, Math.round(rate / 100));
+  const start = performance.now();
+  for (let sent = 0; sent < total; sent += perTick) {
+    await pub.publish(Math.min(perTick, total - sent), traffic, (k) => [names.exchanges[k ? 0 : 1], 'notifications.info'], nowCadf);
+    const due = start + ((sent + perTick) / rate) * 1000;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+  }
+  while (sink.uids.size < total) await sleep(20);
+  const lags = sink.lags.slice();
+  await stopExporter(e);
+  await cleanup(names);
+  return lags;
+}
+
+async function main(): Promise<void> {
+  log(`N=${N} backlog=${BACKLOG} repeats=${REPEATS}; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); Node ${process.version}; ${Math.round(traffic.averageBytes)} bytes/message on average`);
+  const pub = await Publisher.connect(URL_);
+  const sink = new CountingSink();
+  await sink.start();
+
+  const ceilings: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    ceilings.push(await ceiling(pub));
+    log(`ceiling run ${i + 1}: ${Math.round(ceilings.at(-1)!)} msg/s`);
+  }
+  const rows: Record<string, E2E[]> = { 'http/protobuf': [], 'http/json': [] };
+  for (const protocol of Object.keys(rows)) {
+    for (let i = 0; i < REPEATS; i++) {
+      const r = await endToEnd(pub, sink, protocol, N, false);
+      rows[protocol]!.push(r);
+      log(`e2e ${protocol} run ${i + 1}: ${Math.round(r.rate)} msg/s, ${r.cpuUsPerMsg.toFixed(1)} us/msg, peak RSS ${r.peakRssMb.toFixed(0)} MB, ${r.unique}/${N} received, ${r.queueLeft} left`);
+    }
+  }
+  const proto = rows['http/protobuf']!;
+  const e2eRate = median(proto.map((r) => r.rate));
+  const lagRate = Math.round(e2eRate / 2);
+  const lagRuns: number[][] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    lagRuns.push(await lag(pub, sink, 'http/protobuf', lagRate, 10));
+    log(`lag run ${i + 1} at ${lagRate} msg/s: p50 ${pct(lagRuns.at(-1)!, 50).toFixed(3)} s, p99 ${pct(lagRuns.at(-1)!, 99).toFixed(3)} s`);
+  }
+  const backlog: E2E[] = [];
+  for (let i = 0; i < REPEATS && BACKLOG > 0; i++) {
+    backlog.push(await endToEnd(pub, sink, 'http/protobuf', BACKLOG, true));
+    log(`backlog run ${i + 1}: ${BACKLOG} queued first, peak RSS ${backlog.at(-1)!.peakRssMb.toFixed(0)} MB, ${Math.round(backlog.at(-1)!.rate)} msg/s`);
+  }
+  await pub.close();
+  await sink.stop();
+
+  const ceilingRate = median(ceilings);
+  const lost = N - median(proto.map((r) => r.unique));
+  const results = {
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    n: N,
+    repeats: REPEATS,
+    bytes_per_message: Math.round(traffic.averageBytes),
+    ceiling_msgs_per_s: Math.round(ceilingRate),
+    e2e_msgs_per_s: Math.round(e2eRate),
+    e2e_json_msgs_per_s: Math.round(median(rows['http/json']!.map((r) => r.rate))),
+    ratio: Number((e2eRate / ceilingRate).toFixed(3)),
+    node_cpu_us_per_msg: Number(median(proto.map((r) => r.cpuUsPerMsg)).toFixed(1)),
+    node_cpu_us_per_msg_json: Number(median(rows['http/json']!.map((r) => r.cpuUsPerMsg)).toFixed(1)),
+    peak_rss_mb: Math.round(median(proto.map((r) => r.peakRssMb))),
+    backlog_n: BACKLOG,
+    backlog_peak_rss_mb: backlog.length > 0 ? Math.round(median(backlog.map((r) => r.peakRssMb))) : null,
+    lag_rate_msgs_per_s: lagRate,
+    lag_p50_s: Number(median(lagRuns.map((l) => pct(l, 50))).toFixed(3)),
+    lag_p99_s: Number(median(lagRuns.map((l) => pct(l, 99))).toFixed(3)),
+    sent: N,
+    received_by_sink: median(proto.map((r) => r.received)),
+    lost,
+    queue_left: Math.max(...proto.map((r) => r.queueLeft)),
+  };
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench', 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+
+  const t = (label: string, value: string, target = ''): string => `  ${label.padEnd(34)} ${value.padStart(12)}   ${target}`;
+  console.log(`\ncadf-exporter end-to-end benchmark (medians of ${REPEATS}; ${N} messages, ${results.bytes_per_message} B each)`);
+  console.log(t('(1) ceiling, no-op consumer', `${results.ceiling_msgs_per_s} msg/s`));
+  console.log(t('(2) cadf-exporter run, protobuf', `${results.e2e_msgs_per_s} msg/s`));
+  console.log(t('    cadf-exporter run, json', `${results.e2e_json_msgs_per_s} msg/s`));
+  console.log(t('(3) ratio (2)/(1)', results.ratio.toFixed(3), 'target >= 0.50 (stretch 0.75)'));
+  console.log(t('Node CPU per message (protobuf)', `${results.node_cpu_us_per_msg} us`, 'target <= 35 us'));
+  console.log(t('Node CPU per message (json)', `${results.node_cpu_us_per_msg_json} us`));
+  console.log(t('peak RSS', `${results.peak_rss_mb} MB`));
+  console.log(t(`(4) peak RSS, ${BACKLOG} backlog`, `${results.backlog_peak_rss_mb ?? '-'} MB`, 'target <= 150 MB'));
+  console.log(t(`event lag p50 / p99 at ${lagRate}/s`, `${results.lag_p50_s} / ${results.lag_p99_s} s`, 'target p99 <= 2 s'));
+  console.log(t('sent / received by sink / lost', `${N} / ${results.received_by_sink} / ${lost}`, `queue left: ${results.queue_left}`));
+  console.log(`\nwritten: bench/results/latest.json`);
+  const ok = lost === 0 && results.received_by_sink === N && results.queue_left === 0;
+  if (!ok) console.log('FAILED: messages lost or duplicated');
+  process.exitCode = ok ? 0 : 1;
+}
+
+await main();
