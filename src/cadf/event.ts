@@ -56,11 +56,17 @@ export interface SourceMeta {
 }
 
 /**
+ * The envelope fields an event keeps. Not the raw payload or context: holding on to the parsed
+ * JSON tree until the batch is exported made every message's tree survive young-generation GCs.
+ */
+export type NotificationInfo = Omit<OsloNotification, 'payload' | 'context'>;
+
+/**
  * One decoded notification, normalised across producers and releases. The record and metric
  * mappings read only this; enrichment fills in names.
  */
 export interface AuditEvent {
-  readonly notification: OsloNotification;
+  readonly notification: NotificationInfo;
   readonly payload: CadfEvent | BasicEvent;
   readonly classification: Classification;
   readonly exchange?: string;
@@ -89,7 +95,15 @@ export function buildEvent(
   const actor = cadf?.initiator ? buildActor(cadf.initiator, isApi) : undefined;
   const time = cadf?.eventTime ?? (n.timestamp !== undefined ? parseTime(n.timestamp) : undefined);
   return {
-    notification: n,
+    notification: {
+      envelope: n.envelope,
+      messageId: n.messageId,
+      uniqueId: n.uniqueId,
+      publisherId: n.publisherId,
+      eventType: n.eventType,
+      priority: n.priority,
+      timestamp: n.timestamp,
+    },
     payload,
     classification,
     exchange: meta?.exchange,
