@@ -7,13 +7,16 @@ export interface RecordBatch {
 }
 
 const TWO_32 = 2 ** 32;
+/** Room left before the records for the two batch-level headers (tags and varint lengths). */
+const HEADROOM = 16;
 
 /**
  * OTLP ExportLogsServiceRequest protobuf encoder for our records: one resource, one scope, string,
  * bool, number and string-array attributes. It writes what OpenTelemetry's ProtobufLogsSerializer
- * writes for the same records (test/sinks/otlp/protobuf.test.ts decodes both and compares), in
- * about a third of the time: attribute keys are encoded once and cached, sizes are computed in one
- * pass and bytes written in a second, into one buffer. See docs/performance.md.
+ * writes for the same records (test/sinks/otlp/protobuf.test.ts decodes both and compares), for
+ * a fraction of the CPU (docs/performance.md): one pass into one reused buffer, attribute keys
+ * encoded once, each length reserved as one byte and widened only when the field is 128 bytes or
+ * more, and the batch headers written last, in front of the records.
  */
 export class LogsProtobufEncoder {
   private readonly keys = new Map<string, Buffer>();
@@ -21,126 +24,89 @@ export class LogsProtobufEncoder {
   private readonly scopeField: Buffer;
   private buf = Buffer.allocUnsafe(1 << 20);
   private pos = 0;
-  private sizes: number[] = [];
-  private si = 0;
 
   constructor(resource: Attributes, scope: { name: string; version?: string }) {
-    // Resource { repeated KeyValue attributes = 1 } as ResourceLogs.resource (field 1).
-    this.resourceField = this.standalone((w) => {
-      const size = w.attributesSize(resource);
-      w.pos = 0;
-      w.tag(1, 2);
-      w.varint(size);
-      w.attributes(resource, 1);
+    // ResourceLogs.resource (field 1): Resource { repeated KeyValue attributes = 1 }.
+    this.resourceField = this.scratch(() => {
+      this.tag(1, 2);
+      const at = this.lenStart();
+      this.attributes(resource, 1);
+      this.lenEnd(at);
     });
-    // InstrumentationScope { name = 1; version = 2 } as ScopeLogs.scope (field 1).
-    this.scopeField = this.standalone((w) => {
-      const inner = strField(scope.name) + (scope.version ? strField(scope.version) : 0);
-      w.tag(1, 2);
-      w.varint(inner);
-      w.tag(1, 2);
-      w.string(scope.name);
-      if (scope.version) {
-        w.tag(2, 2);
-        w.string(scope.version);
-      }
+    // ScopeLogs.scope (field 1): InstrumentationScope { name = 1; version = 2 }.
+    this.scopeField = this.scratch(() => {
+      this.tag(1, 2);
+      const at = this.lenStart();
+      this.stringField(1, scope.name);
+      if (scope.version) this.stringField(2, scope.version);
+      this.lenEnd(at);
     });
   }
 
   encode(batch: RecordBatch): Uint8Array {
     const { records, observed } = batch;
-    this.sizes.length = 0;
-    this.si = 0;
-    // Pass 1: sizes, in the order pass 2 needs them.
-    let scopeLogs = this.scopeField.length;
-    for (const r of records) {
-      const n = this.recordSize(r);
-      scopeLogs += 1 + varintSize(n) + n;
-    }
-    const resourceLogs = this.resourceField.length + 1 + varintSize(scopeLogs) + scopeLogs;
-    const total = 1 + varintSize(resourceLogs) + resourceLogs;
-    if (this.buf.length < total) this.buf = Buffer.allocUnsafe(Math.max(total, this.buf.length * 2));
-    this.pos = 0;
-    // Pass 2: bytes.
-    this.tag(1, 2); // ExportLogsServiceRequest.resource_logs
-    this.varint(resourceLogs);
-    this.raw(this.resourceField);
-    this.tag(2, 2); // ResourceLogs.scope_logs
-    this.varint(scopeLogs);
+    const start = HEADROOM + this.resourceField.length;
+    this.pos = start;
     this.raw(this.scopeField);
     for (let i = 0; i < records.length; i++) this.record(records[i]!, observed[i]!);
-    return Uint8Array.prototype.slice.call(this.buf, 0, this.pos);
-  }
-
-  private recordSize(r: LogRecordData): number {
-    const slot = this.sizes.length;
-    this.sizes.push(0);
-    let n = 9 + 9 + 2; // time_unix_nano, observed_time_unix_nano, dropped_attributes_count = 0
-    n += 1 + varintSize(r.severityNumber);
-    if (r.severityText !== '') n += strField(r.severityText);
-    const body = strField(r.body); // AnyValue{string_value}
-    n += 1 + varintSize(body) + body;
-    n += this.attributesSize(r.attributes);
-    if (r.eventName !== '') n += strField(r.eventName);
-    this.sizes[slot] = n;
-    return n;
+    const end = this.pos;
+    // ExportLogsServiceRequest.resource_logs = ResourceLogs { resource; scope_logs = 2 }.
+    const scopeLogs = end - start;
+    const resourceLogs = this.resourceField.length + 1 + varintSize(scopeLogs) + scopeLogs;
+    let at = start - (1 + varintSize(resourceLogs) + this.resourceField.length + 1 + varintSize(scopeLogs));
+    const first = at;
+    this.buf[at++] = 0x0a;
+    at = this.varintAt(at, resourceLogs);
+    this.resourceField.copy(this.buf, at);
+    at += this.resourceField.length;
+    this.buf[at++] = 0x12;
+    this.varintAt(at, scopeLogs);
+    return Uint8Array.prototype.slice.call(this.buf, first, end);
   }
 
   private record(r: LogRecordData, observed: HrTime): void {
     this.tag(2, 2); // ScopeLogs.log_records
-    this.varint(this.sizes[this.si++]!);
+    const at = this.lenStart();
+    this.ensure(32);
     this.tag(1, 1);
     this.fixed64Time(r.timestamp ?? observed);
     this.tag(2, 0);
     this.varint(r.severityNumber);
-    if (r.severityText !== '') {
-      this.tag(3, 2);
-      this.string(r.severityText);
-    }
-    this.tag(5, 2);
-    this.varint(strField(r.body));
-    this.tag(1, 2);
-    this.string(r.body);
+    if (r.severityText !== '') this.stringField(3, r.severityText);
+    this.tag(5, 2); // body: AnyValue { string_value = 1 }
+    const body = this.lenStart();
+    this.stringField(1, r.body);
+    this.lenEnd(body);
     this.attributes(r.attributes, 6);
-    this.tag(7, 0);
+    this.ensure(32);
+    this.tag(7, 0); // dropped_attributes_count
     this.varint(0);
     this.tag(11, 1);
     this.fixed64Time(observed);
-    if (r.eventName !== '') {
-      this.tag(12, 2);
-      this.string(r.eventName);
-    }
-  }
-
-  /** Size of the repeated KeyValue fields; records each KeyValue's size for pass 2. */
-  private attributesSize(attrs: Attributes): number {
-    let n = 0;
-    for (const k in attrs) {
-      const v = anyValueSize(attrs[k]!);
-      const kv = this.key(k).length + 1 + varintSize(v) + v;
-      this.sizes.push(kv);
-      n += 1 + varintSize(kv) + kv;
-    }
-    return n;
+    if (r.eventName !== '') this.stringField(12, r.eventName);
+    this.lenEnd(at);
   }
 
   private attributes(attrs: Attributes, field: number): void {
     for (const k in attrs) {
-      const v = attrs[k]!;
-      this.tag(field, 2);
-      this.varint(this.sizes[this.si++]!);
-      this.raw(this.key(k));
-      this.tag(2, 2);
-      this.varint(anyValueSize(v));
-      this.anyValue(v);
+      const key = this.key(k);
+      this.ensure(key.length + 16);
+      this.tag(field, 2); // KeyValue
+      const kv = this.lenStart();
+      this.raw(key);
+      this.tag(2, 2); // KeyValue.value: AnyValue
+      const value = this.lenStart();
+      this.anyValue(attrs[k]!);
+      this.lenEnd(value);
+      this.lenEnd(kv);
     }
   }
 
   private anyValue(v: AttributeValue): void {
     if (typeof v === 'string') {
-      this.tag(1, 2);
-      this.string(v);
+      this.stringField(1, v);
     } else if (typeof v === 'number') {
+      this.ensure(16);
       if (Number.isInteger(v)) {
         this.tag(3, 0);
         this.varint64(v);
@@ -150,20 +116,21 @@ export class LogsProtobufEncoder {
         this.pos += 8;
       }
     } else if (typeof v === 'boolean') {
+      this.ensure(2);
       this.tag(2, 0);
       this.varint(v ? 1 : 0);
     } else {
-      // ArrayValue { repeated AnyValue values = 1 }
-      this.tag(5, 2);
-      let inner = 0;
-      for (const s of v) inner += 1 + varintSize(strField(s)) + strField(s);
-      this.varint(inner);
+      this.ensure(2);
+      this.tag(5, 2); // ArrayValue { repeated AnyValue values = 1 }
+      const arr = this.lenStart();
       for (const s of v) {
+        this.ensure(2);
         this.tag(1, 2);
-        this.varint(strField(s));
-        this.tag(1, 2);
-        this.string(s);
+        const item = this.lenStart();
+        this.stringField(1, s);
+        this.lenEnd(item);
       }
+      this.lenEnd(arr);
     }
   }
 
@@ -172,10 +139,48 @@ export class LogsProtobufEncoder {
     let b = this.keys.get(k);
     if (b === undefined) {
       const bytes = Buffer.from(k, 'utf8');
-      b = Buffer.concat([Buffer.from([0x0a]), varintBytes(bytes.length), bytes]);
+      b = Buffer.concat([Buffer.from([0x0a]), Buffer.from(varintBytes(bytes.length)), bytes]);
       this.keys.set(k, b);
     }
     return b;
+  }
+
+  private stringField(field: number, s: string): void {
+    this.ensure(s.length * 3 + 12);
+    this.tag(field, 2);
+    const at = this.lenStart();
+    this.pos = s.length <= 64 ? this.shortString(s, this.pos) : this.pos + this.buf.write(s, this.pos, 'utf8');
+    this.lenEnd(at);
+  }
+
+  /** Most values are short ASCII (ids, names, codes): a JS loop beats a native call for those. */
+  private shortString(s: string, at: number): number {
+    const buf = this.buf;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return at - i + buf.write(s, at - i, 'utf8');
+      buf[at++] = c;
+    }
+    return at;
+  }
+
+  /** Reserves one byte for a length; lenEnd() fills it in (widening it if need be). */
+  private lenStart(): number {
+    this.ensure(1);
+    return this.pos++;
+  }
+
+  private lenEnd(at: number): void {
+    const len = this.pos - at - 1;
+    if (len < 0x80) {
+      this.buf[at] = len;
+      return;
+    }
+    const extra = varintSize(len) - 1;
+    this.ensure(extra);
+    this.buf.copyWithin(at + 1 + extra, at + 1, this.pos);
+    this.pos += extra;
+    this.varintAt(at, len);
   }
 
   private tag(field: number, wire: number): void {
@@ -183,14 +188,19 @@ export class LogsProtobufEncoder {
   }
 
   private varint(n: number): void {
-    while (n > 0x7f) {
-      this.buf[this.pos++] = (n & 0x7f) | 0x80;
-      n >>>= 7;
-    }
-    this.buf[this.pos++] = n;
+    this.pos = this.varintAt(this.pos, n);
   }
 
-  /** int64 varint of a non-negative or negative integer (two's complement, 10 bytes if negative). */
+  private varintAt(at: number, n: number): number {
+    while (n > 0x7f) {
+      this.buf[at++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    this.buf[at++] = n;
+    return at;
+  }
+
+  /** int64 varint (two's complement: a negative number takes 10 bytes). */
   private varint64(n: number): void {
     if (n >= 0 && n <= 0xffffffff) {
       let x = n;
@@ -209,13 +219,8 @@ export class LogsProtobufEncoder {
     this.buf[this.pos++] = Number(x);
   }
 
-  private string(s: string): void {
-    const len = Buffer.byteLength(s, 'utf8');
-    this.varint(len);
-    this.pos += this.buf.write(s, this.pos, len, 'utf8');
-  }
-
   private raw(b: Buffer): void {
+    this.ensure(b.length);
     b.copy(this.buf, this.pos);
     this.pos += b.length;
   }
@@ -227,35 +232,24 @@ export class LogsProtobufEncoder {
     const hi = (sec - lo16) / 65536;
     const b = hi * 1e9;
     const x = (b % 65536) * 65536 + lo16 * 1e9 + t[1];
-    const low = x % TWO_32;
-    const high = Math.floor(b / 65536) + Math.floor(x / TWO_32);
-    this.buf.writeUInt32LE(low, this.pos);
-    this.buf.writeUInt32LE(high, this.pos + 4);
+    this.buf.writeUInt32LE(x % TWO_32, this.pos);
+    this.buf.writeUInt32LE(Math.floor(b / 65536) + Math.floor(x / TWO_32), this.pos + 4);
     this.pos += 8;
   }
 
-  /** Runs a write against a scratch buffer and returns exactly what it wrote. */
-  private standalone(write: (w: this) => void): Buffer {
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n + 1024));
+    this.buf.copy(bigger, 0, 0, this.pos);
+    this.buf = bigger;
+  }
+
+  /** Runs a write at the start of the buffer and returns a copy of what it wrote. */
+  private scratch(write: () => void): Buffer {
     this.pos = 0;
-    this.sizes.length = 0;
-    this.si = 0;
-    write(this);
+    write();
     return Buffer.from(this.buf.subarray(0, this.pos));
   }
-}
-
-function strField(s: string): number {
-  const len = Buffer.byteLength(s, 'utf8');
-  return 1 + varintSize(len) + len;
-}
-
-function anyValueSize(v: AttributeValue): number {
-  if (typeof v === 'string') return strField(v);
-  if (typeof v === 'number') return Number.isInteger(v) ? 1 + varint64Size(v) : 9;
-  if (typeof v === 'boolean') return 2;
-  let inner = 0;
-  for (const s of v) inner += 1 + varintSize(strField(s)) + strField(s);
-  return 1 + varintSize(inner) + inner;
 }
 
 function varintSize(n: number): number {
@@ -267,22 +261,12 @@ function varintSize(n: number): number {
   return size;
 }
 
-function varint64Size(n: number): number {
-  if (n < 0) return 10;
-  let size = 1;
-  while (n > 0x7f) {
-    n = Math.floor(n / 128);
-    size += 1;
-  }
-  return size;
-}
-
-function varintBytes(n: number): Buffer {
+function varintBytes(n: number): number[] {
   const out: number[] = [];
   while (n > 0x7f) {
     out.push((n & 0x7f) | 0x80);
     n >>>= 7;
   }
   out.push(n);
-  return Buffer.from(out);
+  return out;
 }
