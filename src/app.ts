@@ -66,6 +66,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const pipeline = new Pipeline(source, enricher, sink, events, health, log, {
     limits: { maxBytes: config.decode.maxMessageBytes },
     batchSize: config.otlp.batchSize,
+    prefetch: config.amqp.prefetch,
     batchDelayMs: config.otlp.batchDelayMs,
     maxConcurrentExports: config.otlp.maxConcurrentExports,
     dedupSize: config.dedup.size,

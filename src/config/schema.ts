@@ -162,9 +162,9 @@ export const schema = {
       arg: 'otlp-timeout',
     },
     batchSize: {
-      doc: 'Records per export request.',
+      doc: 'Records per export request (a quarter of amqp.prefetch keeps several batches in flight).',
       format: 'positive-int',
-      default: 512,
+      default: 256,
       env: 'CADF_EXPORT_BATCH_SIZE',
       arg: 'export-batch-size',
     },

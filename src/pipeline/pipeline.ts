@@ -18,6 +18,8 @@ interface Item {
 export interface PipelineOptions {
   readonly limits: EnvelopeLimits;
   readonly batchSize: number;
+  /** The source's prefetch: once this many messages wait, no more can arrive until some are acked. */
+  readonly prefetch: number;
   readonly batchDelayMs: number;
   readonly maxConcurrentExports: number;
   readonly dedupSize: number;
@@ -35,6 +37,8 @@ export class Pipeline {
   private running = 0;
   private readonly recent: RecentIds;
   private idle: (() => void) | undefined;
+  /** Messages handed to a batch and not yet exported or given up on. */
+  private waitingMessages = 0;
 
   constructor(
     private readonly source: Source,
@@ -74,7 +78,10 @@ export class Pipeline {
     }
     this.health.messageReceived('decoded');
     this.batch.push({ delivery: d, event: ev, observed: nowHr() });
-    if (this.batch.length >= this.options.batchSize) this.flush();
+    this.waitingMessages += 1;
+    // Flush when the batch is full, or when the broker will send nothing more until we ack:
+    // waiting for the timer then would only stall the stream.
+    if (this.batch.length >= this.options.batchSize || this.waitingMessages >= this.options.prefetch) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.options.batchDelayMs);
   };
 
@@ -104,6 +111,7 @@ export class Pipeline {
       .catch((err: unknown) => this.log.error({ err }, 'export loop failed; messages stay queued'))
       .finally(() => {
         this.running -= 1;
+        this.waitingMessages -= items.length;
         const next = this.waiting.shift();
         if (next !== undefined) this.run(next);
         else if (this.pendingBatches === 0 && this.idle !== undefined) {
