@@ -61,9 +61,11 @@ function startExporter(names: Names, sinkUrl: string, protocol: string): Exporte
   const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'run'], {
     cwd: ROOT,
     env: {
-      // Experiments: CADF_*, OTEL_* and NODE_OPTIONS set for the bench reach the exporter (the results in
+      // Experiments: CADF_* and OTEL_* set for the bench reach the exporter (the results in
       // docs/performance.md use none: the defaults are the fast configuration).
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CADF_') || k.startsWith('OTEL_') || k === 'NODE_OPTIONS')),
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CADF_') || k.startsWith('OTEL_'))),
+      // BENCH_EXPORTER_NODE_OPTIONS: V8 flags for the exporter only (e.g. --max-old-space-size=96).
+      ...(process.env.BENCH_EXPORTER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_EXPORTER_NODE_OPTIONS } : {}),
       PATH: process.env.PATH ?? '',
       CADF_AMQP_URL: URL_,
       CADF_AMQP_EXCHANGES: names.exchanges.join(','),
