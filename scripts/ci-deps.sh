@@ -3,6 +3,10 @@
 set -euo pipefail
 need=()
 command -v rabbitmqctl >/dev/null || need+=(rabbitmq-server)
+# promtool and prometheus: the alert rule tests and the dashboards' PromQL against a real Prometheus.
+{ command -v promtool >/dev/null && [ -x /usr/bin/prometheus ]; } || need+=(prometheus)
+# docker-compose: `docker-compose config` validates docker-compose.yml (no Docker engine needed).
+command -v docker-compose >/dev/null || need+=(docker-compose)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   apt-get update -qq

@@ -9,6 +9,7 @@ Commands:
   run        consume CADF notifications from RabbitMQ; export OTLP logs and Prometheus metrics
   inspect    decode message bodies offline and print the log records they become
   config     print the effective configuration (secrets redacted)
+  simulate   publish realistic CADF traffic to RabbitMQ (demos, dashboards and alert tests)
 
 Run "cadf-exporter <command> --help" for a command's options.`;
 
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, Command> = {
   run: runCommand,
   inspect: inspectCommand,
   config: configCommand,
+  simulate: (args, io) => import('./commands/simulate.js').then((m) => m.simulateCommand(args, io)),
 };
 
 export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {

@@ -1,0 +1,203 @@
+// docker-compose.yml as Compose itself reads it (`docker-compose config`: Debian's docker-compose,
+// no Docker engine needed), the Dockerfile the exporter and the simulator are built from, and the
+// files the stack mounts: Prometheus, Loki and Grafana provisioning.
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { parseOptions } from '../../src/commands/simulate.js';
+import { ROOT, dashboards } from './queries.js';
+
+const run = promisify(execFile);
+
+interface Service {
+  image?: string;
+  build?: { context: string };
+  command?: string[] | string;
+  environment?: Record<string, string | null>;
+  ports?: Array<string | { published?: string | number; host_ip?: string }>;
+  volumes?: Array<string | { source?: string; target?: string; type?: string }>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test?: string[] | string; disable?: boolean };
+}
+
+let services: Record<string, Service>;
+
+beforeAll(async () => {
+  let stdout: string;
+  try {
+    ({ stdout } = await run('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: ROOT, timeout: 60_000 }));
+  } catch (err) {
+    const e = err as { code?: string; stderr?: string; message: string };
+    if (e.code === 'ENOENT') throw new Error('docker-compose not found: install Debian\'s docker-compose package (bash scripts/ci-deps.sh)');
+    throw new Error(`docker-compose config failed: ${e.stderr ?? e.message}`);
+  }
+  services = (parseYaml(stdout) as { services: Record<string, Service> }).services;
+});
+
+/** Host side of each bind mount, relative to the repo. */
+function mounts(s: Service): Array<{ source: string; target: string }> {
+  return (s.volumes ?? []).map((v) => {
+    if (typeof v === 'string') {
+      const [source = '', target = ''] = v.split(':');
+      return { source, target };
+    }
+    return { source: v.source ?? '', target: v.target ?? '' };
+  });
+}
+
+function command(s: Service): string {
+  return Array.isArray(s.command) ? s.command.join(' ') : (s.command ?? '');
+}
+
+describe('docker-compose.yml', () => {
+  it('is valid Compose and has the whole stack', () => {
+    expect(Object.keys(services).sort()).toEqual(['exporter', 'grafana', 'loki', 'prometheus', 'rabbitmq', 'simulator']);
+  });
+
+  it('builds the exporter from the repo and runs `node dist/cli.js run`; the simulator is that image running simulate', () => {
+    const ex = services.exporter!;
+    expect(ex.build?.context).toBe(ROOT);
+    expect(ex.environment?.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://loki:3100/otlp');
+    expect(ex.environment?.CADF_AMQP_URL).toMatch(/^amqp:\/\/[^@]+@rabbitmq:5672\//);
+    expect(ex.environment?.OTEL_RESOURCE_ATTRIBUTES).toContain('cloud.region=');
+    const sim = services.simulator!;
+    expect(sim.image).toBe(ex.image);
+    expect(command(sim)).toMatch(/^node dist\/cli\.js simulate /);
+    expect(sim.environment?.CADF_AMQP_URL).toBe(ex.environment?.CADF_AMQP_URL);
+    // The image's HEALTHCHECK is the exporter's /readyz: the simulator turns it off (Compose v1
+    // prints `disable: true` as the test NONE).
+    const hc = sim.healthcheck;
+    expect(hc?.disable === true || (Array.isArray(hc?.test) && hc.test[0] === 'NONE'), JSON.stringify(hc)).toBe(true);
+  });
+
+  it('starts in order, on health', () => {
+    const dep = (s: string): Record<string, string> => Object.fromEntries(Object.entries(services[s]!.depends_on ?? {}).map(([k, v]) => [k, v.condition]));
+    expect(dep('exporter')).toEqual({ rabbitmq: 'service_healthy', loki: 'service_healthy' });
+    expect(dep('simulator')).toMatchObject({ rabbitmq: 'service_healthy', exporter: 'service_healthy' });
+    expect(dep('grafana')).toMatchObject({ prometheus: 'service_healthy', loki: 'service_healthy' });
+    expect(Object.keys(dep('prometheus'))).toContain('exporter');
+    for (const name of ['rabbitmq', 'loki', 'prometheus', 'grafana']) expect(services[name]!.healthcheck?.test, name).toBeTruthy();
+  });
+
+  it('mounts files that exist: Prometheus with the rules, Loki with the ruler rules, Grafana provisioned', () => {
+    const src = (service: string, target: string): string => {
+      const m = mounts(services[service]!).find((x) => x.target === target);
+      expect(m, `${service} mounts ${target}`).toBeDefined();
+      expect(existsSync(m!.source), m!.source).toBe(true);
+      return m!.source;
+    };
+    expect(src('prometheus', '/etc/prometheus/prometheus.yml')).toBe(join(ROOT, 'deploy/prometheus/prometheus.yml'));
+    expect(src('prometheus', '/etc/prometheus/rules')).toBe(join(ROOT, 'dashboards/alerts'));
+    expect(src('loki', '/etc/loki/loki.yaml')).toBe(join(ROOT, 'deploy/loki/loki.yaml'));
+    expect(src('loki', '/etc/loki/rules/fake')).toBe(join(ROOT, 'dashboards/loki-rules'));
+    expect(src('grafana', '/etc/grafana/provisioning')).toBe(join(ROOT, 'deploy/grafana/provisioning'));
+    expect(src('grafana', '/var/lib/grafana/dashboards')).toBe(join(ROOT, 'dashboards'));
+    const g = services.grafana!.environment!;
+    expect(g.GF_AUTH_ANONYMOUS_ENABLED).toBe('true');
+    expect(g.GF_AUTH_ANONYMOUS_ORG_ROLE).toBe('Viewer');
+    expect(command(services.loki!)).toContain('-config.file=/etc/loki/loki.yaml');
+    expect(services.loki!.image).toMatch(/^grafana\/loki:3\./);
+    expect(services.rabbitmq!.image).toMatch(/^rabbitmq:.*management/);
+  });
+
+  it('publishes ports on the loopback only', () => {
+    for (const [name, s] of Object.entries(services)) {
+      for (const p of s.ports ?? []) {
+        const hostIp = typeof p === 'string' ? p.split(':')[0] : p.host_ip;
+        expect(hostIp, `${name} ${JSON.stringify(p)}`).toBe('127.0.0.1');
+      }
+    }
+  });
+});
+
+describe('the files the stack mounts', () => {
+  it('Prometheus scrapes the exporter as job cadf-exporter and loads the rule directory', () => {
+    const cfg = parseYaml(readFileSync(join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[]; labels?: Record<string, string> }> }>;
+    };
+    expect(cfg.rule_files).toEqual(['/etc/prometheus/rules/*.yaml']);
+    const job = cfg.scrape_configs.find((j) => j.job_name === 'cadf-exporter');
+    expect(job?.static_configs[0]?.targets).toEqual(['exporter:9464']);
+    expect(job?.static_configs[0]?.labels?.cloud_region).toBeTruthy();
+  });
+
+  it('Loki takes OTLP with structured metadata and runs the ruler on the mounted rules', () => {
+    const cfg = parseYaml(readFileSync(join(ROOT, 'deploy/loki/loki.yaml'), 'utf8')) as {
+      auth_enabled: boolean;
+      limits_config: Record<string, unknown>;
+      schema_config: { configs: Array<{ store: string; schema: string }> };
+      ruler: { storage: { type: string; local: { directory: string } }; enable_api: boolean };
+    };
+    expect(cfg.auth_enabled).toBe(false); // tenant "fake": rules in /etc/loki/rules/fake
+    expect(cfg.limits_config.allow_structured_metadata).toBe(true);
+    expect(cfg.schema_config.configs.at(-1)).toMatchObject({ store: 'tsdb', schema: 'v13' });
+    expect(cfg.ruler.storage).toEqual({ type: 'local', local: { directory: '/etc/loki/rules' } });
+    expect(cfg.ruler.enable_api).toBe(true);
+  });
+
+  it('Grafana provisions both datasources and the dashboards folder', () => {
+    const ds = parseYaml(readFileSync(join(ROOT, 'deploy/grafana/provisioning/datasources/datasources.yaml'), 'utf8')) as {
+      datasources: Array<{ type: string; url: string; access: string }>;
+    };
+    expect(ds.datasources.map((d) => [d.type, d.url, d.access])).toEqual([
+      ['prometheus', 'http://prometheus:9090', 'proxy'],
+      ['loki', 'http://loki:3100', 'proxy'],
+    ]);
+    const dash = parseYaml(readFileSync(join(ROOT, 'deploy/grafana/provisioning/dashboards/dashboards.yaml'), 'utf8')) as {
+      providers: Array<{ type: string; options: { path: string } }>;
+    };
+    expect(dash.providers[0]).toMatchObject({ type: 'file', options: { path: '/var/lib/grafana/dashboards' } });
+  });
+});
+
+describe('Dockerfile', () => {
+  const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const lines = text.split('\n').filter((l) => !l.trimStart().startsWith('#'));
+
+  it('is a multi-stage build on Node 24 LTS', () => {
+    const froms = lines.filter((l) => l.startsWith('FROM '));
+    expect(froms.length).toBeGreaterThanOrEqual(2);
+    expect(text).toMatch(/^ARG NODE_IMAGE=node:24-(alpine|bookworm-slim)$/m);
+    for (const f of froms) expect(f).toMatch(/^FROM \$\{NODE_IMAGE\}/);
+  });
+
+  it('runs as a non-root user, with a health check on /readyz, `node dist/cli.js run`', () => {
+    const user = lines.filter((l) => l.startsWith('USER ')).at(-1);
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/USER (root|0)\b/);
+    expect(text).toMatch(/HEALTHCHECK [\s\S]*\/readyz/);
+    expect(lines.filter((l) => l.startsWith('CMD ')).at(-1)).toBe('CMD ["node", "dist/cli.js", "run"]');
+    // The runtime stage has production dependencies only and what dist/ reads at run time.
+    expect(text).toContain('npm ci --omit=dev');
+    for (const f of ['package.json', 'config']) expect(text).toMatch(new RegExp(`^COPY ${f} `, 'm'));
+  });
+
+  it('.dockerignore keeps node_modules, dist, .git and the tests out of the build context', () => {
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    for (const p of ['node_modules', 'dist', '.git', 'test']) expect(ignored).toContain(p);
+    for (const p of ['src', 'config', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']) expect(ignored).not.toContain(p);
+  });
+});
+
+describe('README "See it: docker compose"', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('## See it: docker compose');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+
+  it('follows "Configure Keystone", names Grafana\'s address and every dashboard', () => {
+    expect(start).toBeGreaterThan(readme.indexOf('## Configure Keystone'));
+    expect(section).toContain('http://localhost:3000');
+    for (const d of dashboards()) expect(section, d.json.title).toContain(d.json.title);
+  });
+
+  it('triggers the alert with simulate options that exist', () => {
+    const m = /node dist\/cli\.js simulate \\\n\s+(.+)\n/.exec(section);
+    expect(m, 'the simulate command line').not.toBeNull();
+    const opts = parseOptions(m![1]!.trim().split(/\s+/));
+    expect(opts).toMatchObject({ failureRatio: 0.6, burstEveryS: 30 });
+  });
+});
