@@ -1,16 +1,16 @@
 // End-to-end benchmark (issue: "Benchmark: end-to-end throughput against the broker's own ceiling").
 // Run: npm run bench   (env: BENCH_N=200000 BENCH_BACKLOG=1000000 BENCH_REPEATS=3 BENCH_AMQP_URL)
 // Needs only RabbitMQ on 127.0.0.1:5672. Prints a table, writes bench/results/latest.json.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import amqp from 'amqplib';
+import { AMQP_URL as URL_, benchNames, cleanup, prepare, spawnExporter, type Names } from './rig.js';
 import { CountingSink } from './sink.js';
 import { nowCadf, Publisher, Traffic } from './traffic.js';
 
-const URL_ = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672/';
 const N = Number(process.env.BENCH_N ?? 200_000);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
 const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 3));
@@ -58,28 +58,7 @@ interface Exporter {
 
 function startExporter(names: Names, sinkUrl: string, protocol: string): Exporter {
   const metricsPort = 30000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'run'], {
-    cwd: ROOT,
-    env: {
-      // Experiments: CADF_* and OTEL_* set for the bench reach the exporter (the results in
-      // docs/performance.md use none: the defaults are the fast configuration).
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CADF_') || k.startsWith('OTEL_'))),
-      // BENCH_EXPORTER_NODE_OPTIONS: V8 flags for the exporter only (e.g. --max-old-space-size=96).
-      ...(process.env.BENCH_EXPORTER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_EXPORTER_NODE_OPTIONS } : {}),
-      PATH: process.env.PATH ?? '',
-      CADF_AMQP_URL: URL_,
-      CADF_AMQP_EXCHANGES: names.exchanges.join(','),
-      CADF_AMQP_QUEUE: names.queue,
-      CADF_AMQP_DEAD_LETTER_QUEUE: `${names.queue}.dead`,
-      CADF_METRICS_HOST: '127.0.0.1',
-      CADF_METRICS_PORT: String(metricsPort),
-      CADF_DATA_DIR: mkdtempSync(join(tmpdir(), 'cadf-bench-')),
-      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: sinkUrl,
-      OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
-      CADF_LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawnExporter(names, sinkUrl, { CADF_METRICS_PORT: String(metricsPort), OTEL_EXPORTER_OTLP_PROTOCOL: protocol });
   const e: Exporter = { child, metricsPort, stderr: '' };
   child.stderr?.on('data', (d: Buffer) => (e.stderr += d.toString()));
   return e;
@@ -110,31 +89,6 @@ function rssMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-interface Names {
-  readonly exchanges: [string, string];
-  readonly queue: string;
-}
-
-/** Declares what the exporter would, so a backlog can be queued before it starts. */
-async function prepare(names: Names): Promise<void> {
-  const conn = await amqp.connect(URL_);
-  const ch = await conn.createChannel();
-  for (const e of names.exchanges) await ch.assertExchange(e, 'topic', { durable: false, autoDelete: false });
-  await ch.assertQueue(names.queue, { durable: true, arguments: {} });
-  await ch.purgeQueue(names.queue);
-  for (const e of names.exchanges) await ch.bindQueue(names.queue, e, 'notifications.*');
-  await conn.close();
-}
-
-async function cleanup(names: Names): Promise<void> {
-  const conn = await amqp.connect(URL_);
-  const ch = await conn.createChannel();
-  await ch.deleteQueue(names.queue);
-  await ch.deleteQueue(`${names.queue}.dead`);
-  for (const e of names.exchanges) await ch.deleteExchange(e);
-  await conn.close();
-}
-
 async function queueDepth(queue: string): Promise<number> {
   const conn = await amqp.connect(URL_);
   const ch = await conn.createChannel();
@@ -154,7 +108,7 @@ interface E2E {
 
 /** (2) N queued messages through `cadf-exporter run`: first export to last, CPU, peak RSS. */
 async function endToEnd(pub: Publisher, sink: CountingSink, protocol: string, count: number, sampleRss: boolean): Promise<E2E> {
-  const names: Names = { exchanges: [`bench-${process.pid}-keystone`, `bench-${process.pid}-openstack`], queue: `bench-${process.pid}-q` };
+  const names = benchNames(`bench-${process.pid}`);
   await prepare(names);
   sink.reset();
   await pub.publish(count, traffic, (k) => [names.exchanges[k ? 0 : 1], 'notifications.info']);
@@ -186,7 +140,7 @@ async function endToEnd(pub: Publisher, sink: CountingSink, protocol: string, co
 
 /** Event lag at a given rate: eventTime = publish time, measured at the sink. */
 async function lag(pub: Publisher, sink: CountingSink, protocol: string, rate: number, seconds: number): Promise<number[]> {
-  const names: Names = { exchanges: [`bench-${process.pid}-keystone`, `bench-${process.pid}-openstack`], queue: `bench-${process.pid}-q` };
+  const names = benchNames(`bench-${process.pid}`);
   await prepare(names);
   sink.reset();
   const e = startExporter(names, sink.url, protocol);
