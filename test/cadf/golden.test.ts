@@ -27,17 +27,19 @@ describe('golden coverage', () => {
     expect([...covered].sort()).toEqual(DECODE_ERROR_CODES.filter((c) => c !== 'internal').sort());
   });
 
-  it('holds a byte-identical copy of every shared sample', () => {
-    // Without ../shared (a clone on its own) the copy must at least hold every file its INDEX names.
-    const source = existsSync(SHARED_SAMPLES) ? SHARED_SAMPLES : SAMPLES;
-    const names = readdirSync(source);
+  it('holds every sample its INDEX names, byte-identical to ../shared when that is beside the repo', () => {
+    const ours = readdirSync(SAMPLES);
     const indexed = readFileSync(join(SAMPLES, 'INDEX.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')[0]!);
-    expect(names).toEqual(expect.arrayContaining(indexed));
-    for (const f of names) {
+    expect(indexed.length).toBeGreaterThan(70);
+    expect(ours).toEqual(expect.arrayContaining(indexed));
+    // CI and developer machines have ../shared: there every shared file must be copied unchanged.
+    // A clone on its own has only the copies, checked against their INDEX above.
+    if (!existsSync(SHARED_SAMPLES)) return;
+    for (const f of readdirSync(SHARED_SAMPLES)) {
       if (!f.endsWith('.json') && f !== 'INDEX.tsv') continue;
-      const ours = join(SAMPLES, f);
-      expect(existsSync(ours), `copy ${f} into test/testdata/samples`).toBe(true);
-      expect(readFileSync(ours).equals(readFileSync(join(SHARED_SAMPLES, f))), f).toBe(true);
+      expect(ours, `copy ${f} into test/testdata/samples`).toContain(f);
+      expect(readFileSync(join(SAMPLES, f)).equals(readFileSync(join(SHARED_SAMPLES, f))), f).toBe(true);
     }
   });
+
 });
