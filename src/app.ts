@@ -8,7 +8,7 @@ import type { Logger } from './logger.js';
 import { lockDataDir } from './enrich/data-dir-lock.js';
 import { NameEnricher } from './enrich/enricher.js';
 import { KeystoneClient } from './enrich/keystone-client.js';
-import { NameMemory, type NameKind } from './enrich/name-memory.js';
+import { NameMemory } from './enrich/name-memory.js';
 import { NameStore } from './enrich/name-store.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { createHttpServer, listen } from './server/http.js';
@@ -36,7 +36,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const unlock = dataDir !== '' ? lockDataDir(dataDir) : () => undefined;
   const memory = new NameMemory(dataDir !== '' ? new NameStore(dataDir) : undefined, { maxEntries: config.enrich.maxNames, flushIntervalMs: 1000 }, log);
   memory.open();
-  const health = new Health(registry, VERSION, () => source.inflight, (kind) => memory.sizeOf(kind as NameKind));
+  const health = new Health(registry, VERSION, () => source.inflight, (kind) => memory.sizeOf(kind));
   const keystone = config.keystone.url !== '' ? new KeystoneClient(config.keystone, log) : undefined;
   const enricher = new NameEnricher(
     memory,

@@ -82,6 +82,5 @@ export const ATTR = {
   API_DURATION: 'openstack.api.duration',
 } as const;
 
-export type AttributeKey = (typeof ATTR)[keyof typeof ATTR];
 export type AttributeValue = string | number | boolean | string[];
 export type Attributes = Record<string, AttributeValue>;

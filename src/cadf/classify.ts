@@ -15,8 +15,6 @@ export type Classification =
   | { readonly category: 'api'; readonly phase: 'request' | 'response' | 'single' }
   | { readonly category: 'other' };
 
-export type Category = Classification['category'];
-
 const AUTH: Classification = { category: 'authentication' };
 const OTHER: Classification = { category: 'other' };
 const API_REQUEST: Classification = { category: 'api', phase: 'request' };

@@ -3,6 +3,5 @@ export { DECODE_ERROR_CODES, type DecodeError, type DecodeErrorCode } from './er
 export type { AuditEvent, Ref, SourceMeta } from './event.js';
 export { toRecord, type LogRecordData } from './record.js';
 export { metricsOf, EVENT_METRICS, type MetricSample } from './metrics.js';
-export { renderBody } from './body.js';
 export { formatTime, type HrTime } from './time.js';
 export { ATTR, type Attributes, type AttributeValue } from './attributes.js';

@@ -89,27 +89,26 @@ export class World {
   }
 
   newProject(): Named {
-    const p = { id: this.rnd.hex(32), name: this.unique(`${this.rnd.pick(TEAMS)}-${this.rnd.pick(STAGES)}`) };
-    this.projects.push(p);
-    return p;
+    return this.add(this.projects, () => `${this.rnd.pick(TEAMS)}-${this.rnd.pick(STAGES)}`);
   }
 
   newGroup(): Named {
-    const g = { id: this.rnd.hex(32), name: this.unique(`${this.rnd.pick(TEAMS)}-team`) };
-    this.groups.push(g);
-    return g;
+    return this.add(this.groups, () => `${this.rnd.pick(TEAMS)}-team`);
   }
 
   newDomain(): Named {
-    const d = { id: this.rnd.hex(32), name: this.unique(`tenant-${this.rnd.pick(TEAMS)}`) };
-    this.domains.push(d);
-    return d;
+    return this.add(this.domains, () => `tenant-${this.rnd.pick(TEAMS)}`);
   }
 
   newRole(): Named {
-    const r = { id: this.rnd.hex(32), name: this.unique(`${this.rnd.pick(TEAMS)}-operator`) };
-    this.roles.push(r);
-    return r;
+    return this.add(this.roles, () => `${this.rnd.pick(TEAMS)}-operator`);
+  }
+
+  /** A new object with a fresh id and a unique name (id drawn first, as the seeds expect). */
+  private add(list: Named[], base: () => string): Named {
+    const n = { id: this.rnd.hex(32), name: this.unique(base()) };
+    list.push(n);
+    return n;
   }
 
   /** Removes and returns one of `list`, keeping at least `keep` (and never the built-in ones). */

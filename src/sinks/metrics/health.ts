@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { NAME_KINDS } from '../../enrich/name-memory.js';
 
 /** Every self-metric, with its help text: docs/metrics.md is checked against this list. */
 export const HEALTH_METRICS = {
@@ -91,7 +92,7 @@ export class Health {
   private readonly nameCache: Counter;
   private readonly nameLookups: Counter;
 
-  constructor(registry: Registry, version: string, inflight: () => number, names: (kind: string) => number) {
+  constructor(registry: Registry, version: string, inflight: () => number, names: (kind: (typeof NAME_KINDS)[number]) => number) {
     const reg = { registers: [registry] };
     const m = HEALTH_METRICS;
     this.received = new Counter({ ...m.received, labelNames: [...m.received.labelNames], ...reg });
@@ -129,7 +130,7 @@ export class Health {
       labelNames: [...m.names.labelNames],
       ...reg,
       collect() {
-        for (const kind of ['user', 'project', 'domain', 'group', 'role']) this.set({ kind }, names(kind));
+        for (const kind of NAME_KINDS) this.set({ kind }, names(kind));
       },
     });
     new Gauge({ ...m.buildInfo, labelNames: [...m.buildInfo.labelNames], ...reg }).set(
