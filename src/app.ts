@@ -2,21 +2,25 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { redactConfig } from './config/redact.js';
+import { redactConfig, redactUrl } from './config/redact.js';
 import type { Config } from './config/schema.js';
-import type { Logger } from './logger.js';
+import { routeOtelDiagnostics, type Logger } from './logger.js';
 import { lockDataDir } from './enrich/data-dir-lock.js';
 import { NameEnricher } from './enrich/enricher.js';
 import { KeystoneClient } from './enrich/keystone-client.js';
 import { NameMemory } from './enrich/name-memory.js';
 import { NameStore } from './enrich/name-store.js';
+import { RecentIds } from './pipeline/dedup.js';
+import { ExportLoop } from './pipeline/export-loop.js';
 import { Pipeline } from './pipeline/pipeline.js';
+import { ResultRouter } from './pipeline/router.js';
 import { createHttpServer, listen } from './server/http.js';
 import { EventMetrics } from './sinks/metrics/event-metrics.js';
 import { Health } from './sinks/metrics/health.js';
 import { createExporter, logsUrl } from './sinks/otlp/exporter.js';
-import { OtlpSink } from './sinks/otlp/sink.js';
+import { brokerTargets } from './sources/amqp/connect-options.js';
 import { AmqpSource } from './sources/amqp/source.js';
+import type { Source } from './sources/types.js';
 
 export const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -28,15 +32,23 @@ export interface App {
   shutdown(reason: string): Promise<void>;
 }
 
-/** Wires source -> pipeline -> sinks from the validated config, and starts consuming. */
+/** Wires sources -> pipeline -> sinks from the validated config, and starts consuming. */
 export async function startApp(config: Config, log: Logger): Promise<App> {
+  routeOtelDiagnostics(log);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const dataDir = config.enrich.dataDir;
   const unlock = dataDir !== '' ? lockDataDir(dataDir) : () => undefined;
   const memory = new NameMemory(dataDir !== '' ? new NameStore(dataDir) : undefined, { maxEntries: config.enrich.maxNames, flushIntervalMs: 1000 }, log);
   memory.open();
-  const health = new Health(registry, VERSION, () => source.inflight, (kind) => memory.sizeOf(kind));
+  const sources: Source[] = [];
+  let pipeline: Pipeline | undefined;
+  const health = new Health(registry, VERSION, {
+    inflight: () => sources.reduce((n, s) => n + s.inflight, 0),
+    oldestUnsettledSeconds: () => sources.reduce((n, s) => Math.max(n, s.oldestUnsettledSeconds()), 0),
+    pipelineItems: () => pipeline?.heldItems ?? 0,
+    names: (kind) => memory.sizeOf(kind),
+  });
   const keystone = config.keystone.url !== '' ? new KeystoneClient(config.keystone, log) : undefined;
   const enricher = new NameEnricher(
     memory,
@@ -46,59 +58,119 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   );
   const events = new EventMetrics(registry);
 
-  const url = logsUrl(config.otlp);
-  const resource = resourceFromAttributes({ ...config.otlp.resourceAttributes, 'service.name': config.otlp.serviceName });
-  const sink = new OtlpSink(
-    createExporter(config.otlp, resource, { name: 'cadf-exporter', version: VERSION }, process.stdout),
+  const otlp = config.otlp;
+  const url = logsUrl(otlp);
+  const resource = resourceFromAttributes({ ...otlp.resourceAttributes, 'service.name': otlp.serviceName });
+  const exporter = createExporter(
+    { url, protocol: otlp.protocol, headers: otlp.headers, compression: otlp.compression },
+    resource,
+    { name: 'cadf-exporter', version: VERSION },
+    process.stdout,
+  );
+  const recent = new RecentIds(config.dedup.size);
+  const router = new ResultRouter(
+    recent,
+    events,
+    { eventLag: (s) => health.eventLag(s), requeued: (why, n) => health.requeued(why, n) },
+    log,
+  );
+  const loop = new ExportLoop(
+    exporter,
+    enricher,
+    router,
     {
       exported: (n, s) => health.exportSucceeded(n, s, Date.now() / 1000),
-      failed: (f, n, s, retryInMs) => {
-        health.exportFailed(f.reason, s);
-        log.warn({ reason: f.reason, records: n, retryInMs }, `export failed: ${f.message}`);
+      failed: (reason, n, s, retryInMs, message) => {
+        health.exportFailed(reason, s);
+        log.warn({ reason, records: n, retryInMs }, `export failed: ${message}`);
       },
+      partiallyRejected: (n, message) => {
+        health.recordsRejected(n);
+        log.warn({ rejected: n }, `the OTLP endpoint dropped records it accepted (partial success): ${message || 'no message'}`);
+      },
+      refusingAll: (on) => {
+        health.refusingAll(on);
+        if (on) log.error('the OTLP endpoint refuses every record: holding them (no dead letters) and probing with backoff');
+        else log.info('the OTLP endpoint accepts records again');
+      },
+      dropped: (n) => health.channelLost(n),
     },
-    { retryMaxDelayMs: config.otlp.retryMaxDelayMs },
+    {
+      timeoutMs: otlp.timeoutMs,
+      retryInitialDelayMs: 500,
+      retryMaxDelayMs: otlp.retryMaxDelayMs,
+      systemicRefusals: otlp.refusalsBeforeOutage,
+    },
   );
-  const source = new AmqpSource(config.amqp, log, {
-    connected: (up) => health.connected(up),
-    reconnecting: () => health.reconnecting(),
-  });
-  const pipeline = new Pipeline(source, enricher, sink, events, health, log, {
+  const p = new Pipeline(loop, router, recent, { received: (r) => health.messageReceived(r) }, log, {
     limits: { maxBytes: config.decode.maxMessageBytes },
-    batchSize: config.otlp.batchSize,
-    prefetch: config.amqp.prefetch,
-    batchDelayMs: config.otlp.batchDelayMs,
-    maxConcurrentExports: config.otlp.maxConcurrentExports,
-    dedupSize: config.dedup.size,
+    batchSize: otlp.batchSize,
+    batchMaxBytes: otlp.batchMaxBytes,
+    batchDelayMs: otlp.batchDelayMs,
+    maxConcurrentExports: otlp.maxConcurrentExports,
   });
+  pipeline = p;
+
+  const amqpCfg = config.amqp;
+  sources.push(
+    new AmqpSource(
+      {
+        name: 'amqp',
+        targets: brokerTargets(amqpCfg),
+        topology: amqpCfg,
+        prefetch: amqpCfg.prefetch,
+        reconnect: { initialDelayMs: amqpCfg.reconnectInitialDelayMs, maxDelayMs: amqpCfg.reconnectMaxDelayMs },
+        deadLetterConfirmTimeoutMs: amqpCfg.deadLetterConfirmTimeoutMs,
+        deadLetterRetryMaxDelayMs: amqpCfg.deadLetterRetryMaxDelayMs,
+      },
+      log,
+      {
+        connected: (up) => {
+          health.connected(up);
+          // A closed channel's messages come again from the broker: drop them now, so what
+          // is held stays within the live channel's prefetch.
+          if (!up) p.prune();
+        },
+        reconnecting: () => health.reconnecting(),
+        deadLettered: (code) => health.deadLettered(code),
+        deadLetterFailed: (code) => health.deadLetterFailed(code),
+        requeued: () => undefined,
+      },
+    ),
+  );
 
   let stopping = false;
   const server = createHttpServer(registry, {
     healthy: () => !stopping,
-    ready: () => !stopping && source.ready,
+    ready: () => !stopping && sources.every((s) => s.ready),
   });
   const metricsAddress = await listen(server, config.metrics.host, config.metrics.port);
   log.info({ config: redactConfig(config) }, 'configuration');
   log.info(
-    { metrics: `http://${metricsAddress.address}:${metricsAddress.port}/metrics`, otlp: url ?? 'stdout (no endpoint configured)', protocol: config.otlp.protocol },
+    {
+      metrics: `http://${metricsAddress.address}:${metricsAddress.port}/metrics`,
+      otlp: url !== undefined ? redactUrl(url) : 'stdout (no endpoint configured)',
+      protocol: otlp.protocol,
+      sources: sources.map((s) => s.name),
+    },
     `cadf-exporter ${VERSION} started`,
   );
-  source.start(pipeline.onDelivery);
+  for (const s of sources) s.start(p.onDelivery);
 
   let done: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> =>
     (done ??= (async () => {
       stopping = true;
-      log.info({ reason }, 'shutting down: no new messages; finishing exports in flight');
-      await source.stopConsuming();
-      const deadline = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), config.shutdownTimeoutMs).unref());
-      if ((await Promise.race([pipeline.drained(), deadline])) === 'timeout') {
-        log.warn({ timeoutMs: config.shutdownTimeoutMs }, 'exports still failing at the deadline; their messages stay queued');
-        sink.abort();
-        await pipeline.drained();
-      }
-      await source.close();
-      await sink.shutdown().catch(() => undefined);
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      log.info({ reason, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: no new messages; finishing exports in flight');
+      await Promise.all(sources.map((s) => s.stopConsuming()));
+      // Lookups queued behind the deadline must not fire: names are not worth a late exit.
+      const stopLookups = setTimeout(() => keystone?.close(), Math.max(0, deadline - Date.now()));
+      await p.drain(deadline);
+      clearTimeout(stopLookups);
+      if (Date.now() >= deadline) log.warn({ timeoutMs: config.shutdownTimeoutMs }, 'deadline reached; what was not exported goes back to the queue');
+      await Promise.all(sources.map((s) => s.close()));
+      await exporter.shutdown().catch(() => undefined);
       enricher.close();
       unlock();
       await new Promise<void>((r) => server.close(() => r()));

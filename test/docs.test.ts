@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ATTR } from '../src/cadf/attributes.js';
 import { DECODE_ERROR_CODES } from '../src/cadf/errors.js';
 import { EVENT_METRICS } from '../src/cadf/metrics.js';
+import { DELIVERY_ERROR_CODES } from '../src/pipeline/export-loop.js';
 import { HEALTH_METRICS } from '../src/sinks/metrics/health.js';
 
 const ALL_METRICS = [...Object.values(EVENT_METRICS), ...Object.values(HEALTH_METRICS)];
@@ -29,8 +30,8 @@ describe('docs/attributes.md', () => {
 });
 
 describe('docs/errors.md', () => {
-  it('documents every decode error code, and no other', () => {
-    expect([...tableKeys('errors.md').keys()].sort()).toEqual([...DECODE_ERROR_CODES].sort());
+  it('documents every decode and delivery error code, and no other', () => {
+    expect([...tableKeys('errors.md').keys()].sort()).toEqual([...DECODE_ERROR_CODES, ...DELIVERY_ERROR_CODES].sort());
   });
 });
 

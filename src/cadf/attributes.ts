@@ -18,6 +18,7 @@ export const ATTR = {
 
   // The CADF event
   CADF_FORMAT: 'cadf.format',
+  EVENT_TIME_ORIGINAL: 'cadf.event_time.original',
   CADF_EVENT_ID: 'cadf.event.id',
   CADF_EVENT_TYPE: 'cadf.event.type',
   CADF_ACTION: 'cadf.action',

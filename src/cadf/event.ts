@@ -2,7 +2,7 @@ import type { Classification } from './classify.js';
 import type { OsloNotification } from './envelope.js';
 import type { BasicEvent, CadfEvent, CadfResource, Outcome } from './model.js';
 import { serviceOf } from './service.js';
-import { parseTime, secondsBetween, type HrTime } from './time.js';
+import { formatTime, otlpRepresentable, parseTime, secondsBetween, type HrTime } from './time.js';
 
 /** An id with the name it is known by. `name` is filled from the event or by enrichment. */
 export interface Ref {
@@ -72,6 +72,11 @@ export interface AuditEvent {
   readonly exchange?: string;
   /** eventTime, else the envelope timestamp; undefined when neither is usable. */
   readonly time: HrTime | undefined;
+  /**
+   * The producer's time text when it lies outside what OTLP can carry (before 1970, after 2554):
+   * the record then takes the observed time and keeps this as `cadf.event_time.original`.
+   */
+  readonly timeOutOfRange?: string;
   /** Undefined for Keystone's basic format, which Keystone only sends on success. */
   readonly outcome: Outcome | undefined;
   readonly actor: Actor | undefined;
@@ -93,7 +98,11 @@ export function buildEvent(
   const cadf = payload.format === 'cadf' ? payload : undefined;
   const isApi = classification.category === 'api';
   const actor = cadf?.initiator ? buildActor(cadf.initiator, isApi) : undefined;
-  const time = cadf?.eventTime ?? (n.timestamp !== undefined ? parseTime(n.timestamp) : undefined);
+  const parsed = cadf?.eventTime ?? (n.timestamp !== undefined ? parseTime(n.timestamp) : undefined);
+  // One event dated 1969 must cost that record nothing but its timestamp (issue 10): clamp it to
+  // the observed time here, in the core, rather than let an encoder fail on it downstream.
+  const time = parsed !== undefined && otlpRepresentable(parsed) ? parsed : undefined;
+  const timeOutOfRange = parsed !== undefined && time === undefined ? formatTime(parsed) : undefined;
   return {
     notification: {
       envelope: n.envelope,
@@ -108,6 +117,7 @@ export function buildEvent(
     classification,
     exchange: meta?.exchange,
     time,
+    ...(timeOutOfRange !== undefined ? { timeOutOfRange } : {}),
     outcome: cadf?.outcome,
     actor:
       actor ??

@@ -76,6 +76,7 @@ export function attributesOf(ev: AuditEvent): Attributes {
   put(a, ATTR.LOG_RECORD_UID, n.messageId ?? n.uniqueId);
   a[ATTR.EVENT_CATEGORY] = ev.classification.category;
   a[ATTR.CADF_FORMAT] = p.format;
+  put(a, ATTR.EVENT_TIME_ORIGINAL, ev.timeOutOfRange);
   put(a, ATTR.PUBLISHER_ID, n.publisherId);
   put(a, ATTR.EXCHANGE, ev.exchange);
 

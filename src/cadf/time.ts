@@ -42,6 +42,16 @@ export function formatTime(t: HrTime): string {
   return `${iso.slice(0, 19)}.${micros}Z`;
 }
 
+/**
+ * OTLP carries times as fixed64 nanoseconds since the epoch: 0 to 2^64 - 1 ns, that is 1970-01-01
+ * to 2554-07-21. A time outside that cannot be sent as it is.
+ */
+const OTLP_MAX_SECONDS = 18_446_744_073;
+
+export function otlpRepresentable(t: HrTime): boolean {
+  return t[0] >= 0 && t[0] < OTLP_MAX_SECONDS && Number.isFinite(t[0]);
+}
+
 /** Seconds between two times (b - a), as a float. */
 export function secondsBetween(a: HrTime, b: HrTime): number {
   return b[0] - a[0] + (b[1] - a[1]) / 1e9;

@@ -65,6 +65,20 @@ export const schema = {
       env: 'CADF_AMQP_PREFETCH',
       arg: 'amqp-prefetch',
     },
+    deadLetterConfirmTimeoutMs: {
+      doc: 'A dead-letter publish the broker has not confirmed by then failed: the message goes back to the queue (requeued after a delay growing from 1 s to deadLetterRetryMaxDelayMs).',
+      format: 'positive-int',
+      default: 10000,
+      env: 'CADF_AMQP_DEAD_LETTER_CONFIRM_TIMEOUT_MS',
+      arg: 'amqp-dead-letter-confirm-timeout-ms',
+    },
+    deadLetterRetryMaxDelayMs: {
+      doc: 'Cap of the wait before a message whose dead letter failed is requeued, so a refusing dead-letter queue cannot make a poison message spin.',
+      format: 'positive-int',
+      default: 30000,
+      env: 'CADF_AMQP_DEAD_LETTER_RETRY_MAX_DELAY_MS',
+      arg: 'amqp-dead-letter-retry-max-delay-ms',
+    },
     heartbeatSeconds: {
       doc: 'AMQP heartbeat; a dead broker connection is noticed within about twice this.',
       format: 'nat',
@@ -167,6 +181,20 @@ export const schema = {
       default: 256,
       env: 'CADF_EXPORT_BATCH_SIZE',
       arg: 'export-batch-size',
+    },
+    batchMaxBytes: {
+      doc: "Upper bound of a batch's size (the messages' bytes), so a 413 is the exception: Loki's default limit of a request is 4 MiB.",
+      format: 'positive-int',
+      default: 1048576,
+      env: 'CADF_EXPORT_BATCH_MAX_BYTES',
+      arg: 'export-batch-max-bytes',
+    },
+    refusalsBeforeOutage: {
+      doc: 'Single records refused (HTTP 400) one after another with no success between them before the refusals are taken for an outage (a label limit, a proxy): from then on nothing is dead-lettered, records wait with backoff and one at a time probes the endpoint.',
+      format: 'positive-int',
+      default: 8,
+      env: 'CADF_EXPORT_REFUSALS_BEFORE_OUTAGE',
+      arg: 'export-refusals-before-outage',
     },
     batchDelayMs: {
       doc: 'Longest wait before a partial batch is exported.',
@@ -359,7 +387,7 @@ export const schema = {
     },
   },
   shutdownTimeoutMs: {
-    doc: 'On SIGTERM/SIGINT: how long to finish exports in flight before closing; the rest stays queued.',
+    doc: 'On SIGTERM/SIGINT: how long to finish exports in flight; after it no request is in flight, no batch starts, no Keystone lookup fires, and what was not exported goes back to the queue.',
     format: 'positive-int',
     default: 10000,
     env: 'CADF_SHUTDOWN_TIMEOUT_MS',
@@ -376,6 +404,8 @@ export interface ConfigShape {
     queue: string;
     queueType: 'classic' | 'quorum';
     deadLetterQueue: string;
+    deadLetterConfirmTimeoutMs: number;
+    deadLetterRetryMaxDelayMs: number;
     exchangeDurable: boolean;
     prefetch: number;
     heartbeatSeconds: number;
@@ -391,6 +421,8 @@ export interface ConfigShape {
     compression: 'none' | 'gzip';
     timeoutMs: number;
     batchSize: number;
+    batchMaxBytes: number;
+    refusalsBeforeOutage: number;
     batchDelayMs: number;
     maxConcurrentExports: number;
     retryMaxDelayMs: number;

@@ -54,7 +54,8 @@ export class KeystoneClient {
   private tokenRequest: Promise<string> | undefined;
   private readonly inflight = new Map<string, Promise<LookupResult>>();
   private readonly notFound = new Map<string, number>();
-  private readonly queue: Array<() => void> = [];
+  private readonly queue: Array<{ start: () => void; cancel: () => void }> = [];
+  private closed = false;
   private nextStart = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly ca: Buffer | undefined;
@@ -76,14 +77,19 @@ export class KeystoneClient {
     const running = this.inflight.get(key);
     if (running !== undefined) return running;
     if (this.queue.length >= MAX_QUEUE) return Promise.resolve({ status: 'rate_limited' });
-    const p = this.scheduled(() => this.fetchName(kind, id)).finally(() => this.inflight.delete(key));
+    const p = this.scheduled(() => this.fetchName(kind, id))
+      .catch((err: unknown): LookupResult => ({ status: 'error', message: (err as Error).message }))
+      .finally(() => this.inflight.delete(key));
     this.inflight.set(key, p);
     return p;
   }
 
+  /** Stops: queued lookups are cancelled (they never reach Keystone), new ones answer at once. */
   close(): void {
+    this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    for (const start of this.queue.splice(0)) start();
+    this.timer = undefined;
+    for (const job of this.queue.splice(0)) job.cancel();
   }
 
   private async fetchName(kind: NameKind, id: string): Promise<LookupResult> {
@@ -171,9 +177,11 @@ export class KeystoneClient {
   /** Starts jobs no faster than maxRequestsPerSecond, in order. */
   private scheduled<T>(job: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push(() => {
-        job().then(resolve, reject);
-      });
+      if (this.closed) {
+        reject(new Error('the Keystone client is closed'));
+        return;
+      }
+      this.queue.push({ start: () => void job().then(resolve, reject), cancel: () => reject(new Error('the Keystone client is closed')) });
       this.pump();
     });
   }
@@ -186,7 +194,7 @@ export class KeystoneClient {
       const now = Date.now();
       while (this.queue.length > 0 && now >= this.nextStart) {
         this.nextStart = Math.max(now, this.nextStart) + interval;
-        this.queue.shift()!();
+        this.queue.shift()!.start();
       }
       if (this.queue.length > 0) this.timer = setTimeout(tick, Math.max(1, this.nextStart - Date.now()));
     };

@@ -1,152 +1,143 @@
 import type { HrTime } from '@opentelemetry/api';
-import { decode, metricsOf, toRecord, type AuditEvent } from '../cadf/index.js';
+import { decode } from '../cadf/index.js';
 import type { EnvelopeLimits } from '../cadf/envelope.js';
-import type { Enricher } from '../enrich/enricher.js';
 import type { Logger } from '../logger.js';
-import type { EventMetrics } from '../sinks/metrics/event-metrics.js';
-import type { Health } from '../sinks/metrics/health.js';
-import type { OtlpSink } from '../sinks/otlp/sink.js';
-import type { Delivery, Source } from '../sources/types.js';
-import { RecentIds } from './dedup.js';
+import type { Delivery } from '../sources/types.js';
+import { Batcher } from './batcher.js';
+import type { RecentIds } from './dedup.js';
+import type { ExportLoop } from './export-loop.js';
+import type { ResultRouter } from './router.js';
 
-interface Item {
-  readonly delivery: Delivery;
-  readonly event: AuditEvent;
-  readonly observed: HrTime;
+export type ReceiveResult = 'decoded' | 'invalid' | 'duplicate';
+
+export interface PipelineObserver {
+  received(result: ReceiveResult): void;
 }
 
 export interface PipelineOptions {
   readonly limits: EnvelopeLimits;
   readonly batchSize: number;
-  /** The source's prefetch: once this many messages wait, no more can arrive until some are acked. */
-  readonly prefetch: number;
+  readonly batchMaxBytes: number;
   readonly batchDelayMs: number;
   readonly maxConcurrentExports: number;
-  readonly dedupSize: number;
 }
 
 /**
- * source -> decode -> batch -> enrich -> OTLP sink -> metrics -> ack. A message is settled (acked) only
- * after its record was accepted, or after it was dead-lettered; metrics count it at that moment,
- * once per oslo message_id.
+ * source -> decode -> batch -> export loop -> result router. Decoding and the duplicate check
+ * happen as a message arrives; an undecodable one is rejected (dead-lettered) at once. Batches are
+ * exported at most `maxConcurrentExports` at a time, each by the export loop, which settles every
+ * message through the router as delivered, rejected or errored.
  */
 export class Pipeline {
-  private batch: Item[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private readonly waiting: Item[][] = [];
+  private readonly batcher: Batcher;
   private running = 0;
-  private readonly recent: RecentIds;
   private idle: (() => void) | undefined;
-  /** Messages handed to a batch and not yet exported or given up on. */
-  private waitingMessages = 0;
+  private stopped = false;
 
   constructor(
-    private readonly source: Source,
-    private readonly enricher: Enricher,
-    private readonly sink: OtlpSink,
-    private readonly events: EventMetrics,
-    private readonly health: Health,
+    private readonly loop: ExportLoop,
+    private readonly router: ResultRouter,
+    private readonly recent: RecentIds,
+    private readonly observer: PipelineObserver,
     private readonly log: Logger,
     private readonly options: PipelineOptions,
   ) {
-    this.recent = new RecentIds(options.dedupSize);
+    this.batcher = new Batcher(
+      { maxRecords: options.batchSize, maxBytes: options.batchMaxBytes, delayMs: options.batchDelayMs },
+      () => this.dispatch(),
+    );
   }
 
-  /** Batches not yet settled (queued or exporting). */
+  /** Batches not yet settled (gathering, waiting or exporting). */
   get pendingBatches(): number {
-    return this.running + this.waiting.length + (this.batch.length > 0 ? 1 : 0);
+    return this.running + this.batcher.waiting;
+  }
+
+  /** Messages held in memory: gathering, waiting, or being exported. */
+  get heldItems(): number {
+    return this.batcher.held + this.loop.held;
   }
 
   readonly onDelivery = (d: Delivery): void => {
+    if (this.stopped) {
+      // Arrived after the shutdown deadline: it was never touched, give it back.
+      d.settle({ status: 'errored', why: 'shutdown' });
+      return;
+    }
     const result = decode(d.body, d.meta, this.options.limits);
     if (!result.ok) {
-      this.health.messageReceived('invalid');
-      this.health.deadLettered(result.error.code);
-      this.log.warn(
-        { code: result.error.code, exchange: d.meta.exchange, routingKey: d.meta.routingKey, bytes: d.body.length },
-        `dead-lettering undecodable message: ${result.error.message}`,
-      );
-      void this.source.deadLetter(d, result.error);
+      this.observer.received('invalid');
+      this.router.rejected(d, 'undecodable message', result.error);
       return;
     }
     const ev = result.event;
     const id = ev.notification.messageId ?? ev.notification.uniqueId;
     if (id !== undefined && this.recent.has(id)) {
-      this.health.messageReceived('duplicate');
-      d.settle();
+      this.observer.received('duplicate');
+      this.router.duplicate(d);
       return;
     }
-    this.health.messageReceived('decoded');
-    this.batch.push({ delivery: d, event: ev, observed: nowHr() });
-    this.waitingMessages += 1;
-    // Flush when the batch is full, or when the broker will send nothing more until we ack:
-    // waiting for the timer then would only stall the stream.
-    if (this.batch.length >= this.options.batchSize || this.waitingMessages >= this.options.prefetch) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.options.batchDelayMs);
+    this.observer.received('decoded');
+    this.batcher.add({ delivery: d, event: ev, observed: nowHr(), bytes: d.body.length }, d.windowFull === true);
   };
 
-  /** Hands the current partial batch to the sink. */
-  flush(): void {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
+  /** Drops what the broker will redeliver anyway (a channel died): call when a source lost one. */
+  prune(): void {
+    const n = this.batcher.prune();
+    if (n > 0) this.log.info({ dropped: n }, 'dropped messages of a closed channel (the broker redelivers them)');
+    this.loop.prune();
+  }
+
+  /**
+   * Exports what is held until `deadline` (ms since the epoch); from then on no batch starts and
+   * whatever is left goes back to its source. Resolves once every batch is settled.
+   */
+  async drain(deadline: number): Promise<void> {
+    this.batcher.flush();
+    this.loop.setDeadline(deadline);
+    const timer = setTimeout(() => this.giveBack(), Math.max(0, deadline - Date.now()));
+    try {
+      if (this.pendingBatches > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    } finally {
+      clearTimeout(timer);
     }
-    if (this.batch.length === 0) return;
-    const b = this.batch;
-    this.batch = [];
-    if (this.running >= this.options.maxConcurrentExports) this.waiting.push(b);
-    else this.run(b);
   }
 
-  /** Resolves when every batch handed over so far is settled (or was aborted). */
-  drained(): Promise<void> {
-    this.flush();
-    if (this.pendingBatches === 0) return Promise.resolve();
-    return new Promise((resolve) => (this.idle = resolve));
+  private giveBack(): void {
+    this.stopped = true;
+    this.router.errored(this.batcher.drainAll(), 'shutdown');
+    this.checkIdle();
   }
 
-  private run(items: Item[]): void {
-    this.running += 1;
-    this.export(items)
-      .catch((err: unknown) => this.log.error({ err }, 'export loop failed; messages stay queued'))
-      .finally(() => {
-        this.running -= 1;
-        this.waitingMessages -= items.length;
-        const next = this.waiting.shift();
-        if (next !== undefined) this.run(next);
-        else if (this.pendingBatches === 0 && this.idle !== undefined) {
-          this.idle();
-          this.idle = undefined;
-        }
-      });
-  }
-
-  private async export(items: Item[]): Promise<void> {
-    // Names are filled in per batch, with a bounded wait, just before the records are built.
-    await this.enricher.enrich(items.map((i) => i.event));
-    const result = await this.sink.write({ records: items.map((i) => toRecord(i.event)), observed: items.map((i) => i.observed) });
-    const now = Date.now() / 1000;
-    for (const index of result.delivered) {
-      const item = items[index]!;
-      const n = item.event.notification;
-      const id = n.messageId ?? n.uniqueId;
-      // A redelivered copy may have been exported alongside the first: count the id once.
-      if (id === undefined || this.recent.add(id)) {
-        this.events.apply(metricsOf(item.event));
-        if (item.event.time !== undefined) this.health.eventLag(Math.max(0, now - item.event.time[0] - item.event.time[1] / 1e9));
-      }
-      item.delivery.settle();
+  private dispatch(): void {
+    while (this.running < this.options.maxConcurrentExports) {
+      const batch = this.stopped ? undefined : this.batcher.take();
+      if (batch === undefined) break;
+      this.running += 1;
+      this.loop
+        .run(batch)
+        .catch((err: unknown) => {
+          // A bug, not a fault: the messages go back to the queue rather than stay unsettled.
+          this.log.error({ err }, 'export loop failed; its messages go back to the queue');
+          this.router.errored(batch, 'internal');
+        })
+        .finally(() => {
+          this.running -= 1;
+          this.dispatch();
+          this.checkIdle();
+        });
     }
-    for (const { index, reason } of result.rejected) {
-      const item = items[index]!;
-      this.health.deadLettered('otlp_rejected');
-      this.log.warn({ eventName: item.event.notification.eventType, messageId: item.event.notification.messageId }, `dead-lettering a record the OTLP endpoint rejected: ${reason}`);
-      await this.source.deadLetter(item.delivery, { code: 'otlp_rejected', message: reason });
+  }
+
+  private checkIdle(): void {
+    if (this.pendingBatches === 0 && this.idle !== undefined) {
+      this.idle();
+      this.idle = undefined;
     }
   }
 }
 
-function nowHr(): HrTime {
+export function nowHr(): HrTime {
   const ms = Date.now();
   return [Math.floor(ms / 1000), (ms % 1000) * 1e6];
 }

@@ -15,13 +15,48 @@ export const HEALTH_METRICS = {
   },
   deadLetters: {
     name: 'cadf_exporter_dead_letters_total',
-    help: 'Messages published to the dead-letter queue, by reason: a decode error code, or otlp_rejected.',
+    help: 'Messages dead-lettered (counted once the broker confirmed and routed them), by reason: a decode error code, otlp_rejected, encode_failed or record_failed.',
     labelNames: ['reason'],
+  },
+  deadLetterFailures: {
+    name: 'cadf_exporter_dead_letter_failures_total',
+    help: 'Dead-letter publishes that failed (refused by the broker, not confirmed in time, connection lost), by reason code of the message; the message goes back to the queue.',
+    labelNames: ['reason'],
+  },
+  requeued: {
+    name: 'cadf_exporter_requeued_total',
+    help: 'Messages given back to the queue to come again, by why: shutdown (not exported by the deadline), dead_letter_failed, internal.',
+    labelNames: ['why'],
   },
   exportFailures: {
     name: 'cadf_exporter_export_failures_total',
-    help: 'Failed export requests (each is retried, or split to find a rejected record), by reason: status_400, status_401 ..., status_5xx, timeout, network, other.',
+    help: 'Failed export requests (each is retried, or split to find a refused record), by reason: status_400, status_401, status_403, status_404, status_413, status_429, status_4xx, status_5xx, timeout, network, encode, other.',
     labelNames: ['reason'],
+  },
+  rejectedRecords: {
+    name: 'cadf_exporter_records_rejected_total',
+    help: 'Records the OTLP endpoint accepted a request for but dropped (OTLP partial_success rejected_log_records): lost from the log store, acked all the same (the spec forbids retrying them).',
+    labelNames: [],
+  },
+  refusingAll: {
+    name: 'cadf_exporter_export_refusing_all',
+    help: '1 while the endpoint refuses every record (a systemic 400): records then wait with backoff instead of being dead-lettered.',
+    labelNames: [],
+  },
+  oldestUnsettled: {
+    name: 'cadf_exporter_oldest_unsettled_seconds',
+    help: 'Age of the oldest message received and not yet settled (acked, dead-lettered or requeued): a stall alarm.',
+    labelNames: [],
+  },
+  pipelineItems: {
+    name: 'cadf_exporter_pipeline_items',
+    help: 'Messages held in memory by the pipeline (batching, waiting, exporting); bounded by the sources\' windows.',
+    labelNames: [],
+  },
+  channelLost: {
+    name: 'cadf_exporter_channel_lost_messages_total',
+    help: 'Messages dropped from a batch because their channel closed before they were settled (the broker redelivers them).',
+    labelNames: [],
   },
   exportDuration: {
     name: 'cadf_exporter_export_duration_seconds',
@@ -77,6 +112,14 @@ export const HEALTH_METRICS = {
 
 export type ReceiveResult = 'decoded' | 'invalid' | 'duplicate';
 
+/** What the health gauges read when scraped. */
+export interface HealthGauges {
+  inflight(): number;
+  oldestUnsettledSeconds(): number;
+  pipelineItems(): number;
+  names(kind: (typeof NAME_KINDS)[number]): number;
+}
+
 /** The exporter's own health, one named method per thing that happens (no inc() elsewhere). */
 export class Health {
   private readonly received: Counter;
@@ -91,8 +134,13 @@ export class Health {
 
   private readonly nameCache: Counter;
   private readonly nameLookups: Counter;
+  private readonly deadLetterFailures: Counter;
+  private readonly requeuedCounter: Counter;
+  private readonly rejectedRecords: Counter;
+  private readonly refusingAllGauge: Gauge;
+  private readonly channelLostCounter: Counter;
 
-  constructor(registry: Registry, version: string, inflight: () => number, names: (kind: (typeof NAME_KINDS)[number]) => number) {
+  constructor(registry: Registry, version: string, gauges: HealthGauges) {
     const reg = { registers: [registry] };
     const m = HEALTH_METRICS;
     this.received = new Counter({ ...m.received, labelNames: [...m.received.labelNames], ...reg });
@@ -120,9 +168,31 @@ export class Health {
       labelNames: [],
       ...reg,
       collect() {
-        this.set(inflight());
+        this.set(gauges.inflight());
       },
     });
+    new Gauge({
+      ...m.oldestUnsettled,
+      labelNames: [],
+      ...reg,
+      collect() {
+        this.set(gauges.oldestUnsettledSeconds());
+      },
+    });
+    new Gauge({
+      ...m.pipelineItems,
+      labelNames: [],
+      ...reg,
+      collect() {
+        this.set(gauges.pipelineItems());
+      },
+    });
+    this.deadLetterFailures = new Counter({ ...m.deadLetterFailures, labelNames: [...m.deadLetterFailures.labelNames], ...reg });
+    this.requeuedCounter = new Counter({ ...m.requeued, labelNames: [...m.requeued.labelNames], ...reg });
+    this.rejectedRecords = new Counter({ ...m.rejectedRecords, labelNames: [], ...reg });
+    this.refusingAllGauge = new Gauge({ ...m.refusingAll, labelNames: [], ...reg });
+    this.refusingAllGauge.set(0);
+    this.channelLostCounter = new Counter({ ...m.channelLost, labelNames: [], ...reg });
     this.nameCache = new Counter({ ...m.nameCache, labelNames: [...m.nameCache.labelNames], ...reg });
     this.nameLookups = new Counter({ ...m.nameLookups, labelNames: [...m.nameLookups.labelNames], ...reg });
     new Gauge({
@@ -130,7 +200,7 @@ export class Health {
       labelNames: [...m.names.labelNames],
       ...reg,
       collect() {
-        for (const kind of NAME_KINDS) this.set({ kind }, names(kind));
+        for (const kind of NAME_KINDS) this.set({ kind }, gauges.names(kind));
       },
     });
     new Gauge({ ...m.buildInfo, labelNames: [...m.buildInfo.labelNames], ...reg }).set(
@@ -156,6 +226,26 @@ export class Health {
   exportFailed(reason: string, seconds: number): void {
     this.exportFailures.inc({ reason });
     this.exportDuration.observe(seconds);
+  }
+
+  deadLetterFailed(reason: string): void {
+    this.deadLetterFailures.inc({ reason });
+  }
+
+  requeued(why: string, n = 1): void {
+    this.requeuedCounter.inc({ why }, n);
+  }
+
+  recordsRejected(n: number): void {
+    this.rejectedRecords.inc(n);
+  }
+
+  refusingAll(on: boolean): void {
+    this.refusingAllGauge.set(on ? 1 : 0);
+  }
+
+  channelLost(n: number): void {
+    this.channelLostCounter.inc(n);
   }
 
   eventLag(seconds: number): void {

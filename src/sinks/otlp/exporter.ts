@@ -1,18 +1,15 @@
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { OTLPLogExporter as JsonExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { CompressionAlgorithm, OTLPExporterBase, type OTLPExporterNodeConfigBase } from '@opentelemetry/otlp-exporter-base';
-import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
-import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { Writable } from 'node:stream';
 import { formatTime, type HrTime, type LogRecordData } from '../../cadf/index.js';
-import type { Config } from '../../config/schema.js';
+import { interpret, type PartialSuccess, type SendResult } from './failure.js';
 import { LogsProtobufEncoder, type RecordBatch } from './protobuf.js';
+import { HttpTransport, type TransportOptions } from './transport.js';
 
-/** Sends one batch; the callback says whether the endpoint accepted it. */
+/** Sends one batch once and says what came of it; never throws, never retries. */
 export interface BatchExporter {
-  export(batch: RecordBatch, done: (result: ExportResult) => void): void;
+  send(batch: RecordBatch, timeoutMs: number): Promise<SendResult>;
   shutdown(): Promise<void>;
 }
 
@@ -21,81 +18,128 @@ export interface Scope {
   readonly version: string;
 }
 
+export interface OtlpExporterOptions {
+  /** The full logs URL (…/v1/logs); undefined = JSON lines on stdout. */
+  readonly url: string | undefined;
+  readonly protocol: 'http/protobuf' | 'http/json';
+  readonly headers: Readonly<Record<string, string>>;
+  readonly compression: 'none' | 'gzip';
+  readonly tls?: TransportOptions['tls'];
+}
+
 /** The logs URL: logsEndpoint as is, else endpoint + /v1/logs, else undefined (stdout). */
-export function logsUrl(otlp: Config['otlp']): string | undefined {
+export function logsUrl(otlp: { readonly endpoint: string; readonly logsEndpoint: string }): string | undefined {
   if (otlp.logsEndpoint !== '') return otlp.logsEndpoint;
   if (otlp.endpoint !== '') return `${otlp.endpoint.replace(/\/+$/, '')}/v1/logs`;
   return undefined;
 }
 
-export function createExporter(otlp: Config['otlp'], resource: Resource, scope: Scope, stdout: Writable): BatchExporter {
-  const url = logsUrl(otlp);
-  if (url === undefined) return new JsonLinesExporter(stdout, resource, scope);
-  const options: OTLPExporterNodeConfigBase = {
-    url,
-    headers: { ...otlp.headers },
-    timeoutMillis: otlp.timeoutMs,
-    compression: otlp.compression === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE,
-    // Our own batcher bounds concurrency; leave the SDK's limit above it.
-    concurrencyLimit: otlp.maxConcurrentExports * 2 + 2,
-  };
-  return otlp.protocol === 'http/json' ? new SdkJsonExporter(options, resource, scope) : new ProtobufExporter(options, resource, scope);
+export function createExporter(options: OtlpExporterOptions, resource: Resource, scope: Scope, stdout: Writable): BatchExporter {
+  if (options.url === undefined) return new JsonLinesExporter(stdout, resource, scope);
+  const transport = (contentType: string): HttpTransport =>
+    new HttpTransport({
+      url: options.url!,
+      headers: options.headers,
+      contentType,
+      compression: options.compression,
+      userAgent: `cadf-exporter/${scope.version}`,
+      ...(options.tls !== undefined ? { tls: options.tls } : {}),
+    });
+  return options.protocol === 'http/json'
+    ? new OtlpHttpExporter(transport('application/json'), new JsonEncoding(resource, scope))
+    : new OtlpHttpExporter(transport('application/x-protobuf'), new ProtobufEncoding(resource, scope));
+}
+
+/** How a batch becomes a request body and a response body a partial success. */
+interface Encoding {
+  encode(batch: RecordBatch): Uint8Array;
+  partial(body: Buffer): PartialSuccess | undefined;
 }
 
 /**
- * http/protobuf, the default: OpenTelemetry's OTLP/HTTP transport (retries of 429/5xx with
- * Retry-After, timeouts, gzip, keep-alive) with our record encoder in place of the SDK's
- * serializer, which costs about three times as much CPU per record (docs/performance.md).
+ * http/protobuf, the default, with our record encoder in place of the SDK's serializer, which
+ * costs about three times as much CPU per record (docs/performance.md); the response is read
+ * with the SDK's deserializer.
  */
-class ProtobufExporter implements BatchExporter {
-  private readonly base: OTLPExporterBase<RecordBatch>;
+class ProtobufEncoding implements Encoding {
+  private readonly encoder: LogsProtobufEncoder;
 
-  constructor(options: OTLPExporterNodeConfigBase, resource: Resource, scope: Scope) {
-    const encoder = new LogsProtobufEncoder(resource.attributes as LogRecordData['attributes'], scope);
-    const serializer = {
-      serializeRequest: (batch: RecordBatch) => encoder.encode(batch),
-      deserializeResponse: (data: Uint8Array) => ProtobufLogsSerializer.deserializeResponse(data),
-    };
-    const delegate = createOtlpHttpExportDelegate(
-      convertLegacyHttpOptions(options, 'LOGS', 'v1/logs', { 'Content-Type': 'application/x-protobuf' }),
-      serializer,
-      'otlp_http_log_exporter',
-      { name: 'log', countItems: (b: RecordBatch) => b.records.length },
-      undefined,
-    );
-    this.base = new OTLPExporterBase(delegate);
+  constructor(resource: Resource, scope: Scope) {
+    this.encoder = new LogsProtobufEncoder(resource.attributes as LogRecordData['attributes'], scope);
   }
 
-  export(batch: RecordBatch, done: (result: ExportResult) => void): void {
-    this.base.export(batch, done);
+  encode(batch: RecordBatch): Uint8Array {
+    return this.encoder.encode(batch);
   }
 
-  shutdown(): Promise<void> {
-    return this.base.shutdown();
+  partial(body: Buffer): PartialSuccess | undefined {
+    if (body.length === 0) return undefined;
+    try {
+      const p = ProtobufLogsSerializer.deserializeResponse(body).partialSuccess;
+      return p === undefined ? undefined : { rejected: Number(p.rejectedLogRecords ?? 0), message: p.errorMessage ?? '' };
+    } catch {
+      // Some gateways answer a protobuf request with JSON (or HTML): try that before giving up.
+      return jsonPartial(body);
+    }
   }
 }
 
-/** http/json: the SDK's own OTLP/HTTP JSON exporter, fed ReadableLogRecords. */
-class SdkJsonExporter implements BatchExporter {
-  private readonly exporter: JsonExporter;
-
+/** http/json: the SDK's own JSON serializer, fed ReadableLogRecords. */
+class JsonEncoding implements Encoding {
   constructor(
-    options: OTLPExporterNodeConfigBase,
     private readonly resource: Resource,
     private readonly scope: Scope,
-  ) {
-    this.exporter = new JsonExporter(options);
+  ) {}
+
+  encode(batch: RecordBatch): Uint8Array {
+    const body = JsonLogsSerializer.serializeRequest(
+      batch.records.map((r, i) => toReadable(r, batch.observed[i]!, this.resource, this.scope)),
+    );
+    if (body === undefined) throw new Error('the JSON serializer returned nothing');
+    return body;
   }
 
-  export(batch: RecordBatch, done: (result: ExportResult) => void): void {
-    this.exporter.export(
-      batch.records.map((r, i) => toReadable(r, batch.observed[i]!, this.resource, this.scope)),
-      done,
-    );
+  partial(body: Buffer): PartialSuccess | undefined {
+    return jsonPartial(body);
+  }
+}
+
+function jsonPartial(body: Buffer): PartialSuccess | undefined {
+  if (body.length === 0) return undefined;
+  try {
+    const doc = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    const p = (doc.partialSuccess ?? doc.partial_success) as Record<string, unknown> | undefined;
+    if (p === undefined || p === null || typeof p !== 'object') return undefined;
+    const rejected = Number(p.rejectedLogRecords ?? p.rejected_log_records ?? 0);
+    const message = p.errorMessage ?? p.error_message;
+    return { rejected: Number.isFinite(rejected) ? rejected : 0, message: typeof message === 'string' ? message : '' };
+  } catch {
+    return undefined;
+  }
+}
+
+class OtlpHttpExporter implements BatchExporter {
+  constructor(
+    private readonly transport: HttpTransport,
+    private readonly encoding: Encoding,
+  ) {}
+
+  async send(batch: RecordBatch, timeoutMs: number): Promise<SendResult> {
+    let body: Uint8Array;
+    try {
+      body = this.encoding.encode(batch);
+    } catch (err) {
+      // Whatever a record does to the encoder is that record's problem: permanent, found by
+      // bisection, never an endless retry.
+      return { kind: 'refused', reason: 'encode', message: `cannot encode the record: ${(err as Error).message}` };
+    }
+    const response = await this.transport.post(body, timeoutMs);
+    return interpret(response, (b) => this.encoding.partial(b));
   }
 
   shutdown(): Promise<void> {
-    return this.exporter.shutdown();
+    this.transport.close();
+    return Promise.resolve();
   }
 }
 
@@ -110,24 +154,30 @@ export class JsonLinesExporter implements BatchExporter {
     private readonly scope: Scope,
   ) {}
 
-  export(batch: RecordBatch, done: (result: ExportResult) => void): void {
+  send(batch: RecordBatch): Promise<SendResult> {
     let text = '';
-    batch.records.forEach((r, i) => {
-      text += `${JSON.stringify({
-        timestamp: formatTime(r.timestamp ?? batch.observed[i]!),
-        observedTimestamp: formatTime(batch.observed[i]!),
-        eventName: r.eventName,
-        severityText: r.severityText,
-        severityNumber: r.severityNumber,
-        body: r.body,
-        attributes: r.attributes,
-        resource: this.resource.attributes,
-        scope: this.scope,
-      })}\n`;
+    try {
+      batch.records.forEach((r, i) => {
+        text += `${JSON.stringify({
+          timestamp: formatTime(r.timestamp ?? batch.observed[i]!),
+          observedTimestamp: formatTime(batch.observed[i]!),
+          eventName: r.eventName,
+          severityText: r.severityText,
+          severityNumber: r.severityNumber,
+          body: r.body,
+          attributes: r.attributes,
+          resource: this.resource.attributes,
+          scope: this.scope,
+        })}\n`;
+      });
+    } catch (err) {
+      return Promise.resolve({ kind: 'refused', reason: 'encode', message: `cannot encode the record: ${(err as Error).message}` });
+    }
+    return new Promise((resolve) => {
+      this.out.write(text, (err) =>
+        resolve(err ? { kind: 'retry', reason: 'other', message: `stdout: ${err.message}` } : { kind: 'ok', rejected: 0, message: '' }),
+      );
     });
-    this.out.write(text, (err) =>
-      done(err ? { code: ExportResultCode.FAILED, error: err } : { code: ExportResultCode.SUCCESS }),
-    );
   }
 
   shutdown(): Promise<void> {

@@ -7,6 +7,16 @@ export interface RecordBatch {
 }
 
 const TWO_32 = 2 ** 32;
+const MAX_TIME_SECONDS = 18_446_744_073; // fixed64 nanoseconds end in 2554
+
+/**
+ * A value the encoder cannot put on the wire as OpenTelemetry's serializer would (a time outside
+ * fixed64, an integer beyond 2^53). Permanent for the record that holds it: the export loop finds
+ * that record by bisection and dead-letters it, the rest of the batch goes on.
+ */
+export class EncodeError extends Error {
+  override readonly name = 'EncodeError';
+}
 /** Room left before the records for the two batch-level headers (tags and varint lengths). */
 const HEADROOM = 16;
 
@@ -108,6 +118,7 @@ export class LogsProtobufEncoder {
     } else if (typeof v === 'number') {
       this.ensure(16);
       if (Number.isInteger(v)) {
+        if (!Number.isSafeInteger(v)) throw new EncodeError(`integer attribute value ${v} is beyond 2^53`);
         this.tag(3, 0);
         this.varint64(v);
       } else {
@@ -228,6 +239,9 @@ export class LogsProtobufEncoder {
   /** fixed64 nanoseconds, computed without leaving the safe-integer range. */
   private fixed64Time(t: HrTime): void {
     const sec = t[0];
+    if (!(sec >= 0 && sec < MAX_TIME_SECONDS) || !(t[1] >= 0 && t[1] < 1e9)) {
+      throw new EncodeError(`time [${t[0]}, ${t[1]}] is outside what OTLP's fixed64 nanoseconds hold`);
+    }
     const lo16 = sec % 65536;
     const hi = (sec - lo16) / 65536;
     const b = hi * 1e9;

@@ -1,21 +1,38 @@
-import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
-import type { Config } from '../../config/schema.js';
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { Logger } from '../../logger.js';
-import type { DeadLetterReason, Delivery, DeliveryHandler, Source } from '../types.js';
-import { AckTracker } from './ack-tracker.js';
-import { brokerTargets, type BrokerTarget } from './connect-options.js';
-import { declareTopology } from './topology.js';
+import type { Delivery, DeliveryHandler, Outcome, Source } from '../types.js';
+import { AckTracker, type Entry } from './ack-tracker.js';
+import type { BrokerTarget } from './connect-options.js';
+import { DeadLetterPublisher } from './dead-letter-publisher.js';
+import { Supervisor, type ReconnectOptions } from './supervisor.js';
+import { declareTopology, queueArgs, type TopologyOptions } from './topology.js';
 
-export interface SourceObserver {
-  connected(up: boolean): void;
-  reconnecting(): void;
+export interface AmqpSourceOptions {
+  /** For logs, metrics and /readyz. */
+  readonly name: string;
+  readonly targets: readonly BrokerTarget[];
+  readonly topology: TopologyOptions;
+  readonly prefetch: number;
+  readonly reconnect: ReconnectOptions;
+  /** A dead-letter publish not confirmed by then failed (the original is requeued). */
+  readonly deadLetterConfirmTimeoutMs: number;
+  /** Cap of the wait before a message whose dead letter failed is requeued (it doubles from 1 s). */
+  readonly deadLetterRetryMaxDelayMs: number;
 }
 
-/** One connection's channels; replaced whole on any failure. */
+export interface AmqpSourceObserver {
+  connected(up: boolean): void;
+  reconnecting(): void;
+  /** Counted when the broker confirmed and routed it, not before. */
+  deadLettered(code: string): void;
+  deadLetterFailed(code: string): void;
+  requeued(why: string): void;
+}
+
+/** One connection's consumer channel; replaced whole on any failure. */
 interface Session {
   readonly conn: ChannelModel;
   readonly ch: Channel;
-  readonly dlq: ConfirmChannel;
   readonly tracker: AckTracker;
   readonly target: BrokerTarget;
   consumerTag?: string;
@@ -26,24 +43,38 @@ interface Session {
 
 /**
  * RabbitMQ source: its own durable queue bound to the oslo exchanges, manual acks after export,
- * and a supervisor that reconnects (capped exponential backoff with jitter, rotating through the
- * configured brokers) after a lost connection, a closed channel or a consumer the broker cancelled.
+ * dead letters on a connection of their own, and a supervisor that reconnects after a lost
+ * connection, a closed channel or a consumer the broker cancelled. Each delivery is settled with
+ * one outcome: delivered = ack; rejected = dead letter confirmed and routed, then ack; errored =
+ * requeue (nack). A dead letter that fails is requeued after a growing delay, so one poison
+ * message cannot spin, and never stays unsettled.
  */
 export class AmqpSource implements Source {
-  private readonly targets: BrokerTarget[];
+  readonly name: string;
+  private readonly supervisor: Supervisor;
+  private readonly deadLetters: DeadLetterPublisher;
   private session: Session | undefined;
   private handler: DeliveryHandler | undefined;
-  private stopping = false;
   private consuming = false;
-  private wake: (() => void) | undefined;
-  private loop: Promise<void> | undefined;
+  private dlFailures = 0;
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
-    private readonly cfg: Config['amqp'],
+    private readonly options: AmqpSourceOptions,
     private readonly log: Logger,
-    private readonly observer: SourceObserver,
+    private readonly observer: AmqpSourceObserver,
   ) {
-    this.targets = brokerTargets(cfg);
+    this.name = options.name;
+    this.supervisor = new Supervisor(options.targets, (t) => this.connect(t), options.reconnect, observer, log);
+    this.deadLetters = new DeadLetterPublisher(
+      {
+        targets: options.targets,
+        queue: options.topology.deadLetterQueue,
+        queueArguments: queueArgs(options.topology),
+        confirmTimeoutMs: options.deadLetterConfirmTimeoutMs,
+      },
+      log,
+    );
   }
 
   get ready(): boolean {
@@ -54,91 +85,46 @@ export class AmqpSource implements Source {
     return this.session?.tracker.pending ?? 0;
   }
 
+  oldestUnsettledSeconds(): number {
+    return (this.session?.tracker.oldestUnsettledMs() ?? 0) / 1000;
+  }
+
   start(handler: DeliveryHandler): void {
     this.handler = handler;
-    this.loop = this.supervise();
+    this.supervisor.start();
   }
 
   async stopConsuming(): Promise<void> {
-    this.stopping = true;
-    this.wake?.();
+    const stopped = this.supervisor.stop();
     const s = this.session;
     const tag = s?.consumerTag;
     if (s !== undefined && tag !== undefined && !s.closed) {
       s.consumerTag = undefined;
       await s.ch.cancel(tag).catch(() => undefined);
-      this.log.info({ queue: this.cfg.queue }, 'stopped consuming');
+      this.log.info({ source: this.name, queue: this.options.topology.queue }, 'stopped consuming');
     }
     this.consuming = false;
+    // The loop ends once the session does; do not wait for that here (close() does).
+    void stopped;
   }
 
   async close(): Promise<void> {
     await this.stopConsuming();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     const s = this.session;
     if (s !== undefined && !s.closed) {
       s.end('shutdown');
-      this.log.info({ broker: s.target.address }, 'connection closed');
+      this.log.info({ source: this.name, broker: s.target.address }, 'connection closed');
     }
-    await this.loop;
+    await this.supervisor.stop();
+    await this.deadLetters.close();
     this.observer.connected(false);
-  }
-
-  async deadLetter(d: Delivery, reason: DeadLetterReason): Promise<void> {
-    const s = this.session;
-    // On a dead channel the broker redelivers the message; it will be dead-lettered then.
-    if (s === undefined || s.closed || !d.live) return;
-    const headers = {
-      'x-cadf-error-code': reason.code,
-      'x-cadf-error-message': reason.message.slice(0, 1000),
-      'x-cadf-exchange': d.meta.exchange ?? '',
-      'x-cadf-routing-key': d.meta.routingKey ?? '',
-    };
-    try {
-      await new Promise<void>((resolve, reject) => {
-        s.dlq.sendToQueue(this.cfg.deadLetterQueue, d.body, { persistent: true, headers }, (err: unknown) =>
-          err ? reject(err instanceof Error ? err : new Error('the broker did not confirm the publish')) : resolve(),
-        );
-      });
-      d.settle();
-    } catch (err) {
-      // Not settled: the channel is failing, the message comes back after the reconnect.
-      this.log.warn({ err: (err as Error).message }, 'dead-letter publish failed; the message stays queued');
-    }
-  }
-
-  private async supervise(): Promise<void> {
-    let attempt = 0;
-    let index = 0;
-    while (!this.stopping) {
-      const target = this.targets[index % this.targets.length]!;
-      try {
-        const { closed } = await this.connect(target);
-        attempt = 0;
-        await closed;
-      } catch (err) {
-        this.log.warn({ broker: target.address, err: (err as Error).message }, 'cannot connect to RabbitMQ');
-        index += 1; // fail over to the next broker
-      }
-      this.consuming = false;
-      this.observer.connected(false);
-      if (this.stopping) break;
-      const delay = this.backoff(attempt++);
-      this.observer.reconnecting();
-      this.log.info({ broker: this.targets[index % this.targets.length]!.address, delayMs: delay }, 'reconnecting');
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, delay);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-    }
   }
 
   /** Connects and starts consuming; resolves to a promise that settles when the session dies. */
   private async connect(target: BrokerTarget): Promise<{ closed: Promise<void> }> {
-    this.log.info({ broker: target.address }, 'connecting to RabbitMQ');
+    this.log.info({ source: this.name, broker: target.address }, 'connecting to RabbitMQ');
     const conn = await amqp.connect(target.url, target.socketOptions);
     let onClosed!: () => void;
     const closed = new Promise<void>((resolve) => (onClosed = resolve));
@@ -148,11 +134,12 @@ export class AmqpSource implements Source {
     const end = (why: string, err?: Error): void => {
       if (ended) return;
       ended = true;
+      this.consuming = false;
       if (session !== undefined) {
         session.closed = true;
         session.tracker.kill();
       }
-      if (!this.stopping) this.log.warn({ broker: target.address, err: err?.message }, why);
+      if (!this.supervisor.stopped) this.log.warn({ source: this.name, broker: target.address, err: err?.message }, why);
       if (connGone) {
         onClosed();
         return;
@@ -175,26 +162,25 @@ export class AmqpSource implements Source {
     conn.on('unblocked', () => this.log.info('broker unblocked the connection'));
     try {
       const ch = await conn.createChannel();
-      await declareTopology(conn, ch, this.cfg);
-      const dlq = await conn.createConfirmChannel();
+      await declareTopology(conn, ch, this.options.topology);
       const tracker = new AckTracker(ch, (err) => end('ack failed', err));
-      session = { conn, ch, dlq, tracker, target, closed: false, end };
+      session = { conn, ch, tracker, target, closed: false, end };
       ch.on('error', (err: Error) => end('channel error', err));
       ch.on('close', () => end('channel closed'));
-      dlq.on('error', (err: Error) => end('dead-letter channel error', err));
-      dlq.on('close', () => end('dead-letter channel closed'));
-      await ch.prefetch(this.cfg.prefetch);
+      await ch.prefetch(this.options.prefetch);
+      if (ended) throw new Error('the connection closed during setup');
       this.session = session;
       const s = session;
-      const ok = await ch.consume(this.cfg.queue, (msg) => this.onMessage(s, msg, end), { noAck: false });
+      const t = this.options.topology;
+      const ok = await ch.consume(t.queue, (msg) => this.onMessage(s, msg), { noAck: false });
       s.consumerTag = ok.consumerTag;
-      this.consuming = !this.stopping;
-      this.observer.connected(true);
+      this.consuming = !this.supervisor.stopped && !ended;
+      this.observer.connected(this.consuming);
       this.log.info(
-        { broker: target.address, queue: this.cfg.queue, exchanges: this.cfg.exchanges, routingKeys: this.cfg.routingKeys },
+        { source: this.name, broker: target.address, queue: t.queue, exchanges: t.exchanges, routingKeys: t.routingKeys },
         'consuming',
       );
-      if (this.stopping) await ch.cancel(ok.consumerTag).catch(() => undefined);
+      if (this.supervisor.stopped) await ch.cancel(ok.consumerTag).catch(() => undefined);
     } catch (err) {
       end('setup failed', err as Error);
       throw err;
@@ -202,19 +188,25 @@ export class AmqpSource implements Source {
     return { closed };
   }
 
-  private onMessage(s: Session, msg: ConsumeMessage | null, end: (why: string) => void): void {
+  private onMessage(s: Session, msg: ConsumeMessage | null): void {
     if (msg === null) {
       // The broker cancelled the consumer (queue deleted, node down): start over.
-      end('consumer cancelled by the broker');
+      s.end('consumer cancelled by the broker');
       return;
     }
     const entry = s.tracker.add(msg);
     const tracker = s.tracker;
+    let settled = false;
     const delivery: Delivery = {
       body: msg.content,
       meta: { exchange: msg.fields.exchange, routingKey: msg.fields.routingKey },
       redelivered: msg.fields.redelivered,
-      settle: () => tracker.settle(entry),
+      windowFull: tracker.pending >= this.options.prefetch,
+      settle: (outcome: Outcome) => {
+        if (settled) return;
+        settled = true;
+        this.settle(tracker, entry, msg, outcome);
+      },
       get live() {
         return tracker.live;
       },
@@ -222,8 +214,42 @@ export class AmqpSource implements Source {
     this.handler?.(delivery);
   }
 
-  private backoff(attempt: number): number {
-    const base = Math.min(this.cfg.reconnectMaxDelayMs, this.cfg.reconnectInitialDelayMs * 2 ** Math.min(attempt, 20));
-    return Math.round(base * (0.8 + Math.random() * 0.4));
+  private settle(tracker: AckTracker, entry: Entry, msg: ConsumeMessage, outcome: Outcome): void {
+    switch (outcome.status) {
+      case 'delivered':
+        tracker.ack(entry);
+        return;
+      case 'errored':
+        this.observer.requeued(outcome.why);
+        tracker.requeue(entry);
+        return;
+      case 'rejected': {
+        if (!tracker.live) return; // the broker redelivers it; it is dead-lettered then
+        const code = outcome.reason.code;
+        void this.deadLetters
+          .publish({ body: msg.content, reason: outcome.reason, exchange: msg.fields.exchange, routingKey: msg.fields.routingKey })
+          .then((r) => {
+            if (r.ok) {
+              this.dlFailures = 0;
+              this.observer.deadLettered(code);
+              tracker.ack(entry);
+              return;
+            }
+            this.observer.deadLetterFailed(code);
+            const delay = Math.min(this.options.deadLetterRetryMaxDelayMs, 1000 * 2 ** Math.min(this.dlFailures++, 10));
+            this.log.warn(
+              { source: this.name, code, why: r.why, requeueInMs: delay },
+              'dead-letter publish failed; the message goes back to the queue',
+            );
+            const t = setTimeout(() => {
+              this.timers.delete(t);
+              this.observer.requeued('dead_letter_failed');
+              tracker.requeue(entry);
+            }, delay);
+            this.timers.add(t);
+          });
+        return;
+      }
+    }
   }
 }

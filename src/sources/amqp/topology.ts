@@ -1,7 +1,16 @@
 import type { Channel, ChannelModel } from 'amqplib';
-import type { Config } from '../../config/schema.js';
 
-type AmqpConfig = Config['amqp'];
+/** What the exporter declares and binds on its broker. */
+export interface TopologyOptions {
+  readonly exchanges: readonly string[];
+  readonly routingKeys: readonly string[];
+  readonly queue: string;
+  readonly deadLetterQueue: string;
+  readonly queueType: 'classic' | 'quorum';
+  readonly exchangeDurable: boolean;
+}
+
+type AmqpConfig = TopologyOptions;
 
 /**
  * Declares what the exporter needs, never fighting oslo over its exchanges: an existing exchange
@@ -17,7 +26,7 @@ export async function declareTopology(conn: ChannelModel, ch: Channel, cfg: Amqp
   }
 }
 
-function queueArgs(cfg: AmqpConfig): Record<string, unknown> {
+export function queueArgs(cfg: Pick<AmqpConfig, 'queueType'>): Record<string, unknown> {
   return cfg.queueType === 'quorum' ? { 'x-queue-type': 'quorum' } : {};
 }
 
