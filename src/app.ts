@@ -42,11 +42,11 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const memory = new NameMemory(dataDir !== '' ? new NameStore(dataDir) : undefined, { maxEntries: config.enrich.maxNames, flushIntervalMs: 1000 }, log);
   memory.open();
   const sources: Source[] = [];
-  let pipeline: Pipeline | undefined;
+  const held = { pipeline: undefined as Pipeline | undefined };
   const health = new Health(registry, VERSION, {
     inflight: () => sources.reduce((n, s) => n + s.inflight, 0),
     oldestUnsettledSeconds: () => sources.reduce((n, s) => Math.max(n, s.oldestUnsettledSeconds()), 0),
-    pipelineItems: () => pipeline?.heldItems ?? 0,
+    pipelineItems: () => held.pipeline?.heldItems ?? 0,
     names: (kind) => memory.sizeOf(kind),
   });
   const keystone = config.keystone.url !== '' ? new KeystoneClient(config.keystone, log) : undefined;
@@ -109,7 +109,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     batchDelayMs: otlp.batchDelayMs,
     maxConcurrentExports: otlp.maxConcurrentExports,
   });
-  pipeline = p;
+  held.pipeline = p;
 
   const amqpCfg = config.amqp;
   sources.push(

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../../config/schema.js';
 import { redactUrl } from '../../config/redact.js';
 
-type AmqpConfig = Config['amqp'];
+type AmqpConfig = Pick<Config['amqp'], 'url' | 'heartbeatSeconds' | 'tls'>;
 
 export interface BrokerTarget {
   /** The URL to connect to, heartbeat included. */

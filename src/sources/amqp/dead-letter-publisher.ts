@@ -91,7 +91,7 @@ export class DeadLetterPublisher {
         });
       } catch (err) {
         clearTimeout(timer);
-        reject(err as Error);
+        reject(err instanceof Error ? err : new Error(String(err)));
       }
     });
     // basic.return comes before basic.ack for an unroutable mandatory message, so it is known now.
@@ -128,7 +128,8 @@ export class DeadLetterPublisher {
           if (this.conn === conn) this.reset();
         });
         ch.on('return', (msg: Message) => {
-          const id = (msg.properties.headers as Record<string, unknown> | undefined)?.['x-cadf-dead-letter-id'];
+          const headers: Record<string, unknown> | undefined = msg.properties.headers;
+          const id = headers?.['x-cadf-dead-letter-id'];
           if (typeof id === 'string') this.returned.add(id);
         });
         if (this.closed) {
