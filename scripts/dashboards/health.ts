@@ -59,6 +59,19 @@ export function healthDashboard(): JsonObject {
     series('Dead letters by reason', 'Messages sent to the dead-letter queue per rate interval, by reason: a decode error code (docs/errors.md) or otlp_rejected. They are kept in the queue cadf-exporter.dead with the reason in their headers: read them there, fix the publisher, and republish if needed.', [{ expr: `sum by (reason) (increase(${sel('cadf_exporter_dead_letters_total')}[$__rate_interval]))`, legend: '{{reason}}' }], { style: 'stacked-bars' }),
   );
 
+  b.row('Delivery', 'Every message ends acked (exported), dead-lettered or requeued. These panels show the ones that have not yet, and the paths that are not plain exports.');
+  b.line(
+    { ...series('Oldest unsettled message', 'Age of the oldest message received and not yet acked, dead-lettered or requeued. Under a second while the stream flows; it grows during an endpoint outage (retries) and falls when it ends. Above the red line (5 min) for 2 minutes: alert CadfExporterStalled, a message is stuck; if no export failure explains it, restart the exporter (unsettled messages go back to the queue).', [{ expr: `max by (instance) (${sel('cadf_exporter_oldest_unsettled_seconds')})`, legend: '{{instance}}' }], { unit: 's', thresholds: [{ color: 'red', value: 300 }], thresholdLines: true }), w: 8 },
+    { ...series('Requeued and dead letters that failed', 'Messages given back to the queue per rate interval (shutdown: not exported by the deadline; dead_letter_failed: the dead-letter queue refused or did not confirm, the message comes again after a delay), and the failed dead-letter publishes. A steady dead_letter_failed: the dead-letter queue refuses publishes (max-length policy, disk alarm).', [
+      { expr: `sum by (why) (increase(${sel('cadf_exporter_requeued_total')}[$__rate_interval]))`, legend: 'requeued: {{why}}' },
+      { expr: `sum(increase(${sel('cadf_exporter_dead_letter_failures_total')}[$__rate_interval]))`, legend: 'dead letter failed' },
+    ], { style: 'stacked-bars', color: 'orange' }), w: 8 },
+    { ...series('Refused by the endpoint', 'Records the endpoint dropped from requests it accepted (OTLP partial success: not in the log store, alert CadfExporterRecordsRejected), and whether it refuses every record (1: a systemic 400, records wait, alert CadfExporterEndpointRefusingAll).', [
+      { expr: `sum(increase(${sel('cadf_exporter_records_rejected_total')}[$__rate_interval]))`, legend: 'dropped (partial success)' },
+      { expr: `max(${sel('cadf_exporter_export_refusing_all')})`, legend: 'refusing all' },
+    ], { color: 'red' }), w: 8 },
+  );
+
   b.row('Latency', 'How old events are when exported, and how long exports take.');
   b.line(
     series('Event lag', `Time from an event (its CADF eventTime) to its export, p50/p90/p99. The red line is the CadfExporterLagHigh threshold (p90 over ${THRESHOLDS.lagP90Seconds} s). High after an outage while the backlog drains; a constant offset of minutes or hours: the publishing hosts' clocks are off.`, [

@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { DECODE_ERROR_CODES } from '../../cadf/errors.js';
 import { NAME_KINDS } from '../../enrich/name-memory.js';
+import { DELIVERY_ERROR_CODES } from '../../pipeline/export-loop.js';
 
 /** Every self-metric, with its help text: docs/metrics.md is checked against this list. */
 export const HEALTH_METRICS = {
@@ -189,6 +191,9 @@ export class Health {
     });
     this.deadLetterFailures = new Counter({ ...m.deadLetterFailures, labelNames: [...m.deadLetterFailures.labelNames], ...reg });
     this.requeuedCounter = new Counter({ ...m.requeued, labelNames: [...m.requeued.labelNames], ...reg });
+    // Known label values start at 0, so rate() and the dashboards see them before the first one.
+    for (const why of ['shutdown', 'dead_letter_failed', 'internal']) this.requeuedCounter.inc({ why }, 0);
+    for (const reason of [...DECODE_ERROR_CODES, ...DELIVERY_ERROR_CODES]) this.deadLetterFailures.inc({ reason }, 0);
     this.rejectedRecords = new Counter({ ...m.rejectedRecords, labelNames: [], ...reg });
     this.refusingAllGauge = new Gauge({ ...m.refusingAll, labelNames: [], ...reg });
     this.refusingAllGauge.set(0);
