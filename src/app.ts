@@ -19,7 +19,7 @@ import { EventMetrics } from './sinks/metrics/event-metrics.js';
 import { Health } from './sinks/metrics/health.js';
 import { createExporter, logsUrl } from './sinks/otlp/exporter.js';
 import { brokerTargets } from './sources/amqp/connect-options.js';
-import { AmqpSource } from './sources/amqp/source.js';
+import { AmqpSource, type AmqpSourceOptions } from './sources/amqp/source.js';
 import type { Source } from './sources/types.js';
 
 export const VERSION = (
@@ -30,6 +30,35 @@ export interface App {
   readonly metricsAddress: AddressInfo;
   /** Idempotent: stop consuming, finish exports within the deadline, close. */
   shutdown(reason: string): Promise<void>;
+}
+
+/**
+ * One AMQP source per broker: the top-level amqp.* settings alone, or one per amqp.brokers entry
+ * with what it leaves out taken from them.
+ */
+export function amqpSourceOptions(a: Config['amqp']): AmqpSourceOptions[] {
+  const common = {
+    reconnect: { initialDelayMs: a.reconnectInitialDelayMs, maxDelayMs: a.reconnectMaxDelayMs },
+    deadLetterConfirmTimeoutMs: a.deadLetterConfirmTimeoutMs,
+    deadLetterRetryMaxDelayMs: a.deadLetterRetryMaxDelayMs,
+  };
+  if (a.brokers.length === 0) {
+    return [{ name: 'amqp', targets: brokerTargets(a), topology: a, prefetch: a.prefetch, ...common }];
+  }
+  return a.brokers.map((b) => ({
+    name: `amqp:${b.name}`,
+    targets: brokerTargets({ url: [...b.url], heartbeatSeconds: a.heartbeatSeconds, tls: { ...a.tls, ...b.tls } }),
+    topology: {
+      exchanges: b.exchanges ?? a.exchanges,
+      routingKeys: b.routingKeys ?? a.routingKeys,
+      queue: b.queue ?? a.queue,
+      deadLetterQueue: b.deadLetterQueue ?? a.deadLetterQueue,
+      queueType: b.queueType ?? a.queueType,
+      exchangeDurable: b.exchangeDurable ?? a.exchangeDurable,
+    },
+    prefetch: b.prefetch ?? a.prefetch,
+    ...common,
+  }));
 }
 
 /** Wires sources -> pipeline -> sinks from the validated config, and starts consuming. */
@@ -111,38 +140,30 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   });
   held.pipeline = p;
 
-  const amqpCfg = config.amqp;
-  sources.push(
-    new AmqpSource(
-      {
-        name: 'amqp',
-        targets: brokerTargets(amqpCfg),
-        topology: amqpCfg,
-        prefetch: amqpCfg.prefetch,
-        reconnect: { initialDelayMs: amqpCfg.reconnectInitialDelayMs, maxDelayMs: amqpCfg.reconnectMaxDelayMs },
-        deadLetterConfirmTimeoutMs: amqpCfg.deadLetterConfirmTimeoutMs,
-        deadLetterRetryMaxDelayMs: amqpCfg.deadLetterRetryMaxDelayMs,
-      },
-      log,
-      {
+  for (const options of amqpSourceOptions(config.amqp)) {
+    const name = options.name;
+    health.sourceAdded(name);
+    sources.push(
+      new AmqpSource(options, log, {
         connected: (up) => {
-          health.connected(up);
+          health.connected(name, up);
           // A closed channel's messages come again from the broker: drop them now, so what
-          // is held stays within the live channel's prefetch.
+          // is held stays within the live channels' prefetch.
           if (!up) p.prune();
         },
-        reconnecting: () => health.reconnecting(),
+        reconnecting: () => health.reconnecting(name),
         deadLettered: (code) => health.deadLettered(code),
         deadLetterFailed: (code) => health.deadLetterFailed(code),
         requeued: () => undefined,
-      },
-    ),
-  );
+      }),
+    );
+  }
 
   let stopping = false;
   const server = createHttpServer(registry, {
     healthy: () => !stopping,
     ready: () => !stopping && sources.every((s) => s.ready),
+    sources: () => sources.map((s) => ({ name: s.name, ready: s.ready })),
   });
   const metricsAddress = await listen(server, config.metrics.host, config.metrics.port);
   log.info({ config: redactConfig(config) }, 'configuration');

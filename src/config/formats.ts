@@ -1,4 +1,5 @@
 import convict from 'convict';
+import { coerceBrokers, validateBrokers } from './brokers.js';
 
 /**
  * Custom convict formats. Each validate() throws a message that says what IS allowed, so a bad
@@ -41,6 +42,7 @@ function keyValuesToString(v: unknown): unknown {
 }
 
 export function registerFormats(): void {
+  convict.addFormat({ name: 'broker-list', coerce: coerceBrokers, validate: validateBrokers });
   convict.addFormat({
     name: 'string-list',
     coerce: splitList,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import convict from 'convict';
+import { brokerEntries } from './brokers.js';
 import { parseKeyValues } from './formats.js';
 import { redactUrl } from './redact.js';
 import { schema, type Config, type ConfigShape } from './schema.js';
@@ -65,6 +66,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     const parsed = parseKeyValues(config.otlp[key] as unknown as string);
     config.otlp[key] = parsed.ok ? parsed.map : {};
   }
+  config.amqp.brokers = brokerEntries(config.amqp.brokers);
   crossCheck(config);
   return deepFreeze(config);
 }
@@ -101,6 +103,12 @@ function crossCheck(c: ConfigShape): void {
     problems.push(
       `amqp.queue "${c.amqp.queue}" is oslo's own queue: consuming it steals Ceilometer's events. Use a queue of your own (CADF_AMQP_QUEUE, default cadf-exporter)`,
     );
+  }
+  for (const b of c.amqp.brokers) {
+    const queue = b.queue ?? c.amqp.queue;
+    if (queue === (b.deadLetterQueue ?? c.amqp.deadLetterQueue)) problems.push(`amqp.brokers "${b.name}": deadLetterQueue must differ from queue`);
+    const t = b.tls ?? {};
+    for (const f of [t.ca, t.cert, t.key]) if (f !== undefined && f !== '' && !existsSync(f)) problems.push(`amqp.brokers "${b.name}": TLS file ${f} does not exist`);
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 }

@@ -17,7 +17,7 @@ export function redactUrl(u: string): string {
 export function redactConfig(c: Config): unknown {
   return {
     ...c,
-    amqp: { ...c.amqp, url: c.amqp.url.map(redactUrl) },
+    amqp: { ...c.amqp, url: c.amqp.url.map(redactUrl), brokers: c.amqp.brokers.map((b) => ({ ...b, url: b.url.map(redactUrl) })) },
     otlp: {
       ...c.otlp,
       endpoint: c.otlp.endpoint === '' ? '' : redactUrl(c.otlp.endpoint),

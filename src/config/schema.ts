@@ -1,3 +1,4 @@
+import type { BrokerEntry } from './brokers.js';
 import { registerFormats } from './formats.js';
 
 registerFormats();
@@ -8,6 +9,14 @@ registerFormats();
  */
 export const schema = {
   amqp: {
+    brokers: {
+      doc: 'Several independent brokers at once, each its own source: a JSON array of {name, url, and any of exchanges, routingKeys, queue, queueType, deadLetterQueue, exchangeDurable, prefetch, tls {ca, cert, key, verify}}; what an entry leaves out comes from the amqp.* settings. Best in a config file. Empty: one broker, amqp.url.',
+      format: 'broker-list',
+      default: [] as unknown[],
+      env: 'CADF_AMQP_BROKERS',
+      arg: 'amqp-brokers',
+      sensitive: true,
+    },
     url: {
       doc: 'RabbitMQ broker URL; several, comma-separated, for failover (tried in order). amqps:// for TLS.',
       format: 'amqp-urls',
@@ -398,6 +407,7 @@ export const schema = {
 /** The validated configuration's shape. */
 export interface ConfigShape {
   amqp: {
+    brokers: BrokerEntry[];
     url: string[];
     exchanges: string[];
     routingKeys: string[];

@@ -5,8 +5,10 @@ import type { Registry } from 'prom-client';
 export interface Probes {
   /** The process is alive and not shutting down. */
   healthy(): boolean;
-  /** Connected to RabbitMQ and consuming. */
+  /** Every source connected and consuming (or watching). */
   ready(): boolean;
+  /** Each source's state, for the /readyz body: which broker is down. */
+  sources?(): ReadonlyArray<{ readonly name: string; readonly ready: boolean }>;
 }
 
 /** One small server: /metrics (Prometheus text), /healthz and /readyz (200 or 503). */
@@ -27,9 +29,11 @@ export function createHttpServer(registry: Registry, probes: Probes): Server {
       case '/healthz':
         probe(res, probes.healthy(), 'ok', 'shutting down');
         return;
-      case '/readyz':
-        probe(res, probes.ready(), 'ready', 'not connected to RabbitMQ');
+      case '/readyz': {
+        const down = (probes.sources?.() ?? []).filter((x) => !x.ready).map((x) => x.name);
+        probe(res, probes.ready(), 'ready', down.length > 0 ? `not ready: ${down.join(', ')} not consuming` : 'not ready');
         return;
+      }
       default:
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz\n');
     }

@@ -27,8 +27,8 @@ export class Broker {
     private readonly admin: Channel,
   ) {}
 
-  static async connect(): Promise<Broker> {
-    const conn = await amqp.connect(AMQP_URL);
+  static async connect(url: string = AMQP_URL): Promise<Broker> {
+    const conn = await amqp.connect(url);
     const ch = await conn.createConfirmChannel();
     const admin = await conn.createChannel();
     return new Broker(conn, ch, admin);

@@ -77,13 +77,13 @@ export const HEALTH_METRICS = {
   },
   connected: {
     name: 'cadf_exporter_amqp_connected',
-    help: '1 while connected to RabbitMQ and consuming, else 0.',
-    labelNames: [],
+    help: '1 while connected to RabbitMQ and consuming, else 0, by source (amqp, or amqp:<name> for each of amqp.brokers).',
+    labelNames: ['source'],
   },
   reconnects: {
     name: 'cadf_exporter_amqp_reconnects_total',
-    help: 'Reconnection attempts to RabbitMQ after a lost connection, channel or consumer.',
-    labelNames: [],
+    help: 'Reconnection attempts to RabbitMQ after a lost connection, channel or consumer, by source.',
+    labelNames: ['source'],
   },
   inflight: {
     name: 'cadf_exporter_inflight_messages',
@@ -163,8 +163,8 @@ export class Health {
       ...reg,
     });
     this.lastExport = new Gauge({ ...m.lastExport, labelNames: [], ...reg });
-    this.connectedGauge = new Gauge({ ...m.connected, labelNames: [], ...reg });
-    this.reconnects = new Counter({ ...m.reconnects, labelNames: [], ...reg });
+    this.connectedGauge = new Gauge({ ...m.connected, labelNames: [...m.connected.labelNames], ...reg });
+    this.reconnects = new Counter({ ...m.reconnects, labelNames: [...m.reconnects.labelNames], ...reg });
     new Gauge({
       ...m.inflight,
       labelNames: [],
@@ -257,12 +257,18 @@ export class Health {
     this.lag.observe(seconds);
   }
 
-  connected(up: boolean): void {
-    this.connectedGauge.set(up ? 1 : 0);
+  connected(source: string, up: boolean): void {
+    this.connectedGauge.set({ source }, up ? 1 : 0);
   }
 
-  reconnecting(): void {
-    this.reconnects.inc();
+  reconnecting(source: string): void {
+    this.reconnects.inc({ source });
+  }
+
+  /** A source's series exist (at 0) from the start, so dashboards and alerts see it before any event. */
+  sourceAdded(source: string): void {
+    this.connectedGauge.set({ source }, 0);
+    this.reconnects.inc({ source }, 0);
   }
 
   nameAsked(hit: boolean): void {
