@@ -91,7 +91,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const url = logsUrl(otlp);
   const resource = resourceFromAttributes({ ...otlp.resourceAttributes, 'service.name': otlp.serviceName });
   const exporter = createExporter(
-    { url, protocol: otlp.protocol, headers: otlp.headers, compression: otlp.compression },
+    { url, protocol: otlp.protocol, headers: otlp.headers, compression: otlp.compression, tenantHeader: otlp.tenantHeader },
     resource,
     { name: 'cadf-exporter', version: VERSION },
     process.stdout,
@@ -137,6 +137,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     batchMaxBytes: otlp.batchMaxBytes,
     batchDelayMs: otlp.batchDelayMs,
     maxConcurrentExports: otlp.maxConcurrentExports,
+    tenants: { by: otlp.tenantBy, fallback: otlp.tenantFallback },
   });
   held.pipeline = p;
 

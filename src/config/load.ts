@@ -104,6 +104,10 @@ function crossCheck(c: ConfigShape): void {
       `amqp.queue "${c.amqp.queue}" is oslo's own queue: consuming it steals Ceilometer's events. Use a queue of your own (CADF_AMQP_QUEUE, default cadf-exporter)`,
     );
   }
+  if (c.otlp.tenantBy !== 'none' && c.otlp.tenantFallback.trim() === '') {
+    problems.push('otlp.tenantFallback must not be empty when otlp.tenantBy is set: records with no project or domain need a tenant (CADF_OTLP_TENANT_FALLBACK)');
+  }
+  if (!/^[A-Za-z0-9-]+$/.test(c.otlp.tenantHeader)) problems.push('otlp.tenantHeader must be an HTTP header name (CADF_OTLP_TENANT_HEADER, default X-Scope-OrgID)');
   for (const b of c.amqp.brokers) {
     const queue = b.queue ?? c.amqp.queue;
     if (queue === (b.deadLetterQueue ?? c.amqp.deadLetterQueue)) problems.push(`amqp.brokers "${b.name}": deadLetterQueue must differ from queue`);

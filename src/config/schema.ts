@@ -205,6 +205,27 @@ export const schema = {
       env: 'CADF_EXPORT_REFUSALS_BEFORE_OUTAGE',
       arg: 'export-refusals-before-outage',
     },
+    tenantBy: {
+      doc: "Route records to log-store tenants (Loki multi-tenancy, X-Scope-OrgID per request): none, project (the object's project, else the initiator's) or domain. Off (none) by default.",
+      format: ['none', 'project', 'domain'],
+      default: 'none',
+      env: 'CADF_OTLP_TENANT_BY',
+      arg: 'otlp-tenant-by',
+    },
+    tenantFallback: {
+      doc: 'Tenant of the records that concern no project (or domain) when tenantBy is set: failed logins of unknown users, service-to-service calls.',
+      format: String,
+      default: 'openstack-audit',
+      env: 'CADF_OTLP_TENANT_FALLBACK',
+      arg: 'otlp-tenant-fallback',
+    },
+    tenantHeader: {
+      doc: "The HTTP header that names a request's tenant (Loki: X-Scope-OrgID).",
+      format: String,
+      default: 'X-Scope-OrgID',
+      env: 'CADF_OTLP_TENANT_HEADER',
+      arg: 'otlp-tenant-header',
+    },
     batchDelayMs: {
       doc: 'Longest wait before a partial batch is exported.',
       format: 'positive-int',
@@ -433,6 +454,9 @@ export interface ConfigShape {
     batchSize: number;
     batchMaxBytes: number;
     refusalsBeforeOutage: number;
+    tenantBy: 'none' | 'project' | 'domain';
+    tenantFallback: string;
+    tenantHeader: string;
     batchDelayMs: number;
     maxConcurrentExports: number;
     retryMaxDelayMs: number;

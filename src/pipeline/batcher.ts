@@ -15,8 +15,8 @@ export interface BatcherOptions {
  * so what it holds never outgrows the live channels' prefetch.
  */
 export class Batcher {
-  private current: Item[] = [];
-  private currentBytes = 0;
+  /** Gathering batches by tenant ('' without tenant routing): a batch goes to one tenant. */
+  private readonly gathering = new Map<string, { items: Item[]; bytes: number }>();
   private timer: NodeJS.Timeout | undefined;
   private readonly sealed: Item[][] = [];
 
@@ -28,25 +28,36 @@ export class Batcher {
 
   /** Items held (gathering or sealed and waiting). */
   get held(): number {
-    let n = this.current.length;
+    let n = 0;
+    for (const g of this.gathering.values()) n += g.items.length;
     for (const b of this.sealed) n += b.length;
     return n;
   }
 
   get waiting(): number {
-    return this.sealed.length + (this.current.length > 0 ? 1 : 0);
+    return this.sealed.length + this.gathering.size;
   }
 
   /** `windowFull`: the source sends nothing more until something is settled: seal now. */
   add(item: Item, windowFull: boolean): void {
-    if (this.current.length > 0 && this.currentBytes + item.bytes > this.options.maxBytes) this.seal();
-    this.current.push(item);
-    this.currentBytes += item.bytes;
-    if (this.current.length >= this.options.maxRecords || this.currentBytes >= this.options.maxBytes || windowFull) this.seal();
-    else this.timer ??= setTimeout(() => this.seal(), this.options.delayMs);
+    const key = item.tenant ?? '';
+    let g = this.gathering.get(key);
+    if (g !== undefined && g.bytes + item.bytes > this.options.maxBytes) {
+      this.sealOne(key, g);
+      g = undefined;
+    }
+    if (g === undefined) {
+      g = { items: [], bytes: 0 };
+      this.gathering.set(key, g);
+    }
+    g.items.push(item);
+    g.bytes += item.bytes;
+    if (g.items.length >= this.options.maxRecords || g.bytes >= this.options.maxBytes) this.sealOne(key, g);
+    if (windowFull) this.seal();
+    else if (this.gathering.size > 0) this.timer ??= setTimeout(() => this.seal(), this.options.delayMs);
   }
 
-  /** Seals the partial batch, if any. */
+  /** Seals the partial batches, if any. */
   flush(): void {
     this.seal();
   }
@@ -64,8 +75,11 @@ export class Batcher {
   /** Drops every held item whose delivery is no longer live; returns how many. */
   prune(): number {
     const before = this.held;
-    this.current = liveOnly(this.current);
-    this.currentBytes = this.current.reduce((n, i) => n + i.bytes, 0);
+    for (const [key, g] of this.gathering) {
+      g.items = liveOnly(g.items);
+      g.bytes = g.items.reduce((n, i) => n + i.bytes, 0);
+      if (g.items.length === 0) this.gathering.delete(key);
+    }
     for (let i = this.sealed.length - 1; i >= 0; i--) {
       const live = liveOnly(this.sealed[i]!);
       if (live.length === 0) this.sealed.splice(i, 1);
@@ -82,15 +96,19 @@ export class Batcher {
     return all;
   }
 
+  /** Seals every gathering batch. */
   private seal(): void {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.current.length === 0) return;
-    this.sealed.push(this.current);
-    this.current = [];
-    this.currentBytes = 0;
+    for (const [key, g] of this.gathering) this.sealOne(key, g);
+  }
+
+  private sealOne(key: string, g: { items: Item[] }): void {
+    this.gathering.delete(key);
+    if (g.items.length === 0) return;
+    this.sealed.push(g.items);
     this.onReady();
   }
 }

@@ -156,7 +156,8 @@ export class ExportLoop {
 
   private send(records: LogRecordData[], part: Item[]): Promise<SendResult> {
     const timeout = Math.max(1, Math.min(this.options.timeoutMs, this.deadline - Date.now()));
-    return this.exporter.send({ records, observed: part.map((i) => i.observed) }, timeout);
+    const tenant = part[0]!.tenant;
+    return this.exporter.send({ records, observed: part.map((i) => i.observed), ...(tenant !== undefined ? { tenant } : {}) }, timeout);
   }
 
   /** Splits, dead-letters or (when everything is refused) holds with backoff. Returns the attempt count. */

@@ -8,6 +8,8 @@ export interface Item {
   readonly observed: HrTime;
   /** Size estimate for byte-bounded batches: the message body's length. */
   readonly bytes: number;
+  /** The log store tenant it goes to (X-Scope-OrgID); undefined: no tenant routing. */
+  readonly tenant?: string;
   /** Built once, after enrichment, just before the first export attempt. */
   record?: LogRecordData;
 }

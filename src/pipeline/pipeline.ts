@@ -7,6 +7,7 @@ import { Batcher } from './batcher.js';
 import type { RecentIds } from './dedup.js';
 import type { ExportLoop } from './export-loop.js';
 import type { ResultRouter } from './router.js';
+import { tenantOf, type TenantOptions } from './tenant.js';
 
 export type ReceiveResult = 'decoded' | 'invalid' | 'duplicate';
 
@@ -20,6 +21,7 @@ export interface PipelineOptions {
   readonly batchMaxBytes: number;
   readonly batchDelayMs: number;
   readonly maxConcurrentExports: number;
+  readonly tenants: TenantOptions;
 }
 
 /**
@@ -78,7 +80,8 @@ export class Pipeline {
       return;
     }
     this.observer.received('decoded');
-    this.batcher.add({ delivery: d, event: ev, observed: nowHr(), bytes: d.body.length }, d.windowFull === true);
+    const tenant = tenantOf(ev, this.options.tenants);
+    this.batcher.add({ delivery: d, event: ev, observed: nowHr(), bytes: d.body.length, ...(tenant !== undefined ? { tenant } : {}) }, d.windowFull === true);
   };
 
   /** Drops what the broker will redeliver anyway (a channel died): call when a source lost one. */

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Batcher } from '../../src/pipeline/batcher.js';
 import type { Item } from '../../src/pipeline/item.js';
 
-function item(bytes: number, live = { v: true }): Item {
+function item(bytes: number, live = { v: true }, tenant?: string): Item {
   return {
+    ...(tenant !== undefined ? { tenant } : {}),
     delivery: { body: Buffer.alloc(0), meta: {}, redelivered: false, settle: () => undefined, get live() { return live.v; } },
     event: {} as Item['event'],
     observed: [0, 0],
@@ -64,5 +65,16 @@ describe('Batcher', () => {
     expect(s.b.held).toBe(1);
     expect(s.b.take()).toHaveLength(1);
     expect(s.b.take()).toBeUndefined();
+  });
+
+  it('a batch holds one tenant: tenants gather apart and seal on their own', () => {
+    const s = setup(2);
+    s.b.add(item(1, { v: true }, 'a'), false);
+    s.b.add(item(1, { v: true }, 'b'), false);
+    s.b.add(item(1, { v: true }, 'a'), false); // a is full
+    expect(s.b.take()!.map((i) => i.tenant)).toEqual(['a', 'a']);
+    expect(s.b.take()).toBeUndefined();
+    s.b.flush();
+    expect(s.b.take()!.map((i) => i.tenant)).toEqual(['b']);
   });
 });

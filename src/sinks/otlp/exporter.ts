@@ -25,6 +25,8 @@ export interface OtlpExporterOptions {
   readonly headers: Readonly<Record<string, string>>;
   readonly compression: 'none' | 'gzip';
   readonly tls?: TransportOptions['tls'];
+  /** The header that names a batch's tenant (Loki: X-Scope-OrgID). */
+  readonly tenantHeader?: string;
 }
 
 /** The logs URL: logsEndpoint as is, else endpoint + /v1/logs, else undefined (stdout). */
@@ -45,9 +47,10 @@ export function createExporter(options: OtlpExporterOptions, resource: Resource,
       userAgent: `cadf-exporter/${scope.version}`,
       ...(options.tls !== undefined ? { tls: options.tls } : {}),
     });
+  const header = options.tenantHeader ?? 'X-Scope-OrgID';
   return options.protocol === 'http/json'
-    ? new OtlpHttpExporter(transport('application/json'), new JsonEncoding(resource, scope))
-    : new OtlpHttpExporter(transport('application/x-protobuf'), new ProtobufEncoding(resource, scope));
+    ? new OtlpHttpExporter(transport('application/json'), new JsonEncoding(resource, scope), header)
+    : new OtlpHttpExporter(transport('application/x-protobuf'), new ProtobufEncoding(resource, scope), header);
 }
 
 /** How a batch becomes a request body and a response body a partial success. */
@@ -122,6 +125,7 @@ class OtlpHttpExporter implements BatchExporter {
   constructor(
     private readonly transport: HttpTransport,
     private readonly encoding: Encoding,
+    private readonly tenantHeader: string,
   ) {}
 
   async send(batch: RecordBatch, timeoutMs: number): Promise<SendResult> {
@@ -133,7 +137,7 @@ class OtlpHttpExporter implements BatchExporter {
       // bisection, never an endless retry.
       return { kind: 'refused', reason: 'encode', message: `cannot encode the record: ${(err as Error).message}` };
     }
-    const response = await this.transport.post(body, timeoutMs);
+    const response = await this.transport.post(body, timeoutMs, batch.tenant !== undefined ? { [this.tenantHeader]: batch.tenant } : undefined);
     return interpret(response, (b) => this.encoding.partial(b));
   }
 

@@ -4,6 +4,8 @@ import type { AttributeValue, Attributes, HrTime, LogRecordData } from '../../ca
 export interface RecordBatch {
   readonly records: readonly LogRecordData[];
   readonly observed: readonly HrTime[];
+  /** The log-store tenant of every record of the batch (sent as the tenant header), if routed. */
+  readonly tenant?: string;
 }
 
 const TWO_32 = 2 ** 32;

@@ -43,10 +43,11 @@ export class HttpTransport {
       : new HttpAgent({ keepAlive: true });
   }
 
-  async post(body: Uint8Array, timeoutMs: number): Promise<TransportResponse> {
+  async post(body: Uint8Array, timeoutMs: number, extraHeaders?: Readonly<Record<string, string>>): Promise<TransportResponse> {
     let payload: Uint8Array = body;
     const headers: Record<string, string> = {
       ...this.options.headers,
+      ...extraHeaders,
       'Content-Type': this.options.contentType,
       'User-Agent': this.options.userAgent,
     };
