@@ -180,7 +180,9 @@ export class AmqpSource implements Source {
         { source: this.name, broker: target.address, queue: t.queue, exchanges: t.exchanges, routingKeys: t.routingKeys },
         'consuming',
       );
-      if (this.supervisor.stopped) await ch.cancel(ok.consumerTag).catch(() => undefined);
+      // Shutdown came during setup: close() may not have seen this session yet, so end it here,
+      // or the supervisor would wait on it for ever.
+      if (this.supervisor.stopped) end('shutdown during setup');
     } catch (err) {
       end('setup failed', err as Error);
       throw err;
