@@ -1,6 +1,6 @@
 import { toRecord, type LogRecordData } from '../cadf/index.js';
 import type { Enricher } from '../enrich/enricher.js';
-import type { SendResult } from '../sinks/otlp/failure.js';
+import { ABANDONED, type SendResult } from '../sinks/otlp/failure.js';
 import type { BatchExporter } from '../sinks/otlp/exporter.js';
 import { liveOnly, type Item } from './item.js';
 import type { ResultRouter } from './router.js';
@@ -50,6 +50,9 @@ export class ExportLoop {
   private deadline = Number.POSITIVE_INFINITY;
   private readonly sleepers = new Set<() => void>();
   private readonly holding = new Set<Item[][]>();
+  /** Aborted at the deadline: a request in flight then must not keep the process alive. */
+  private readonly abandon = new AbortController();
+  private deadlineTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly exporter: BatchExporter,
@@ -69,6 +72,9 @@ export class ExportLoop {
   /** From `at` (ms since the epoch) on, no attempt starts and every wait ends. */
   setDeadline(at: number): void {
     this.deadline = at;
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = setTimeout(() => this.abandon.abort(), Math.max(0, at - Date.now()));
+    this.deadlineTimer.unref();
     this.wakeAll();
   }
 
@@ -95,6 +101,13 @@ export class ExportLoop {
         const started = performance.now();
         const result = await this.send(records, part);
         const seconds = (performance.now() - started) / 1000;
+        if (result.kind === 'retry' && result.reason === ABANDONED) {
+          // The deadline cut the request: whether the endpoint kept it is unknown, so the
+          // messages go back to the queue (at least once; log.record.uid lets Loki drop a copy).
+          this.router.errored(parts.flat(), 'shutdown');
+          parts.length = 0;
+          break;
+        }
         switch (result.kind) {
           case 'ok':
             parts.shift();
@@ -157,7 +170,7 @@ export class ExportLoop {
   private send(records: LogRecordData[], part: Item[]): Promise<SendResult> {
     const timeout = Math.max(1, Math.min(this.options.timeoutMs, this.deadline - Date.now()));
     const tenant = part[0]!.tenant;
-    return this.exporter.send({ records, observed: part.map((i) => i.observed), ...(tenant !== undefined ? { tenant } : {}) }, timeout);
+    return this.exporter.send({ records, observed: part.map((i) => i.observed), ...(tenant !== undefined ? { tenant } : {}) }, timeout, this.abandon.signal);
   }
 
   /** Splits, dead-letters or (when everything is refused) holds with backoff. Returns the attempt count. */

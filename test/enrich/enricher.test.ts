@@ -13,6 +13,8 @@ const log = pino({ level: 'silent' });
 /** A Keystone v3 stand-in for timing and failure cases (the real one is in test/e2e). */
 class FakeKeystone {
   auths = 0;
+  /** The JSON bodies of the token requests, as Keystone received them. */
+  authBodies: unknown[] = [];
   gets: string[] = [];
   delayMs = 0;
   status = 200;
@@ -25,6 +27,9 @@ class FakeKeystone {
       void (async () => {
         if (req.method === 'POST' && req.url === '/v3/auth/tokens') {
           this.auths += 1;
+          const chunks: Buffer[] = [];
+          for await (const c of req) chunks.push(c as Buffer);
+          this.authBodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
           res.writeHead(201, { 'x-subject-token': `tok-${this.auths}`, 'content-type': 'application/json' });
           res.end(JSON.stringify({ token: { expires_at: new Date(Date.now() + 3600_000).toISOString() } }));
           return;
@@ -174,5 +179,9 @@ describe('NameEnricher', () => {
     const s = await setup({ applicationCredentialId: 'ac1', applicationCredentialSecret: 's', username: '', password: '' });
     await s.client.lookup('role', 'r1');
     expect(s.ks.auths).toBe(1);
+    // Keystone refuses a scope with an application credential: the body must carry none.
+    expect(s.ks.authBodies[0]).toEqual({
+      auth: { identity: { methods: ['application_credential'], application_credential: { id: 'ac1', secret: 's' } } },
+    });
   });
 });

@@ -1,11 +1,12 @@
 // The service against a broker that goes away, a queue that is deleted, a SIGTERM mid-stream,
 // and bad configuration.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExporterProcess, waitFor } from '../support/exporter.js';
 import { stream, type Message } from '../support/messages.js';
 import { OtlpReceiver } from '../support/otlp-receiver.js';
-import { AMQP_URL, Broker, closeAllConnections, testNames, type TestNames } from '../support/rabbit.js';
+import { PrivateRabbit } from '../support/private-rabbit.js';
+import { AMQP_URL, Broker, testNames, type TestNames } from '../support/rabbit.js';
 
 async function publish(broker: Broker, names: TestNames, msgs: Message[]): Promise<void> {
   await broker.publish(names.exchanges[0]!, msgs.filter((m) => m.keystone).map((m) => m.body));
@@ -17,20 +18,30 @@ function uniqueUids(receiver: OtlpReceiver): Set<unknown> {
 }
 
 describe('resilience', () => {
+  // A node of the test's own: closing every connection on the machine's broker would cut the
+  // other test files' (and any other client's) connections too.
+  let node: PrivateRabbit;
+  beforeAll(async () => {
+    node = await PrivateRabbit.start('resilience');
+  }, 120_000);
+  afterAll(async () => {
+    await node?.stop();
+  }, 60_000);
+
   it('broker closes every connection during a 10,000-message stream: reconnects, loses nothing, counts once', async () => {
     const names = testNames('reconnect');
     const receiver = new OtlpReceiver();
     await receiver.listen();
-    let broker = await Broker.connect();
+    let broker = await Broker.connect(node.url);
     for (const e of names.exchanges) await broker.declareLikeOslo(e);
-    const exporter = ExporterProcess.spawn(ExporterProcess.envFor(names, receiver.url));
+    const exporter = ExporterProcess.spawn(ExporterProcess.envFor(names, receiver.url, { CADF_AMQP_URL: node.url }));
     try {
       await exporter.waitReady();
       const msgs = stream(10_000);
       await publish(broker, names, msgs.slice(0, 6000));
       await waitFor(() => receiver.accepted.length >= 1500, 30_000, () => 'stream did not start');
-      await closeAllConnections(); // the exporter's and ours
-      broker = await Broker.connect();
+      await node.closeAllConnections(); // the exporter's and ours
+      broker = await Broker.connect(node.url);
       await publish(broker, names, msgs.slice(6000));
       await waitFor(() => uniqueUids(receiver).size >= msgs.length, 60_000, () => `${uniqueUids(receiver).size}/${msgs.length}\n${exporter.stderr.slice(-3000)}`);
       await waitFor(async () => (await broker.messageCount(names.queue)) === 0 && (await exporter.metric('cadf_exporter_inflight_messages')) === 0, 20_000, () => 'queue not drained');
@@ -76,9 +87,15 @@ describe('resilience', () => {
       expect(first.stderr).toContain('shutting down');
       expect(first.stderr).toContain('"msg":"stopped"');
       const exportedByFirst = uniqueUids(receiver).size;
+      const acceptedByFirst = receiver.accepted.length;
       expect(exportedByFirst).toBeLessThan(msgs.length);
+      // The first acked what it exported: what is left in the queue is only what it did not.
+      const left = await broker.messageCount(names.queue);
+      expect(left + exportedByFirst).toBeLessThanOrEqual(msgs.length);
       second = ExporterProcess.spawn(env);
       await waitFor(() => uniqueUids(receiver).size >= msgs.length, 60_000, () => `${uniqueUids(receiver).size}/${msgs.length}`);
+      // The second exports what was left, plus at most one prefetch of redeliveries.
+      expect(receiver.accepted.length - acceptedByFirst).toBeLessThanOrEqual(left + 200);
       await waitFor(async () => (await broker.messageCount(names.queue)) === 0 && (await second!.metric('cadf_exporter_inflight_messages')) === 0, 20_000, () => 'queue not drained');
       const ids = uniqueUids(receiver);
       for (const m of msgs) expect(ids.has(m.id)).toBe(true);
@@ -90,6 +107,35 @@ describe('resilience', () => {
       await receiver.close();
     }
   }, 120_000);
+
+  it('SIGTERM while the endpoint never answers: exits by the deadline, acks nothing, the queue keeps it all', async () => {
+    const names = testNames('hang');
+    const receiver = new OtlpReceiver();
+    await receiver.listen();
+    receiver.respond = () => new Promise(() => undefined); // accepts the request, never replies
+    const broker = await Broker.connect();
+    for (const e of names.exchanges) await broker.declareLikeOslo(e);
+    const env = ExporterProcess.envFor(names, receiver.url, { CADF_SHUTDOWN_TIMEOUT_MS: '3000', OTEL_EXPORTER_OTLP_TIMEOUT: '60000' });
+    const exporter = ExporterProcess.spawn(env);
+    try {
+      await exporter.waitReady();
+      const msgs = stream(500);
+      await publish(broker, names, msgs);
+      await waitFor(() => receiver.requests.length >= 1, 20_000, () => 'no request reached the endpoint');
+      const t = Date.now();
+      expect(await exporter.stop('SIGTERM')).toBe(0);
+      // The deadline (3 s) holds although the request timeout (60 s) has not run out.
+      expect(Date.now() - t).toBeLessThan(8000);
+      expect(exporter.stderr).toContain('deadline reached');
+      expect(receiver.accepted).toHaveLength(0);
+      await waitFor(async () => (await broker.messageCount(names.queue)) === msgs.length, 10_000, () => 'messages did not go back to the queue');
+      expect(await broker.messageCount(names.deadLetterQueue)).toBe(0);
+    } finally {
+      await exporter.stop();
+      await broker.cleanup(names);
+      await receiver.close();
+    }
+  }, 60_000);
 
   it('broker unreachable: /readyz is 503, reconnects back off; with a second URL it fails over', async () => {
     const names = testNames('failover');

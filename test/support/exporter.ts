@@ -13,29 +13,46 @@ export class ExporterProcess {
   stderr = '';
   stdout = '';
   readonly exited: Promise<number | null>;
-  private constructor(
-    readonly child: ChildProcess,
-    readonly metricsPort: number,
-  ) {
-    child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
+  private port: number | undefined;
+  private constructor(readonly child: ChildProcess) {
+    child.stderr?.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+      // The exporter listens on a port the kernel picks (CADF_METRICS_PORT=0), so two tests can
+      // never race for one; its "started" line says which.
+      if (this.port === undefined) {
+        const m = /"metrics":"http:\/\/[^"]*:(\d+)\/metrics"/.exec(this.stderr);
+        if (m) this.port = Number(m[1]);
+      }
+    });
     child.stdout?.on('data', (d: Buffer) => (this.stdout += d.toString()));
     this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
   }
 
+  /** The metrics port, once the exporter has said it started (see waitStarted). */
+  get metricsPort(): number {
+    if (this.port === undefined) throw new Error(`exporter has not started yet:\n${this.stderr}`);
+    return this.port;
+  }
+
+  /** Resolves once the "started" line names the metrics port. */
+  async waitStarted(timeoutMs = 20_000): Promise<number> {
+    await waitFor(() => this.port !== undefined || this.child.exitCode !== null, timeoutMs, () => `exporter did not start:\n${this.stderr}`);
+    return this.metricsPort;
+  }
+
   static spawn(env: Record<string, string>, args: string[] = []): ExporterProcess {
-    const metricsPort = 20000 + Math.floor(Math.random() * 20000);
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'run', ...args], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
         CADF_METRICS_HOST: '127.0.0.1',
-        CADF_METRICS_PORT: String(metricsPort),
+        CADF_METRICS_PORT: '0',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return new ExporterProcess(child, metricsPort);
+    return new ExporterProcess(child);
   }
 
   /** The env that points an exporter at a test's own exchanges, queues and receiver. */
@@ -57,7 +74,8 @@ export class ExporterProcess {
   }
 
   async get(path: string): Promise<{ status: number; text: string }> {
-    const res = await fetch(`http://127.0.0.1:${this.metricsPort}${path}`);
+    if (this.port === undefined) throw new Error('exporter has not started yet');
+    const res = await fetch(`http://127.0.0.1:${this.port}${path}`);
     return { status: res.status, text: await res.text() };
   }
 

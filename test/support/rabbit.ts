@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
 
 export const AMQP_URL = process.env.CADF_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672/';
-const run = promisify(execFile);
 
 /** Names no other test uses, so tests never see each other's messages. */
 export function testNames(prefix: string) {
@@ -71,9 +68,4 @@ export class Broker {
     for (const e of names.exchanges) await this.admin.deleteExchange(e).catch(() => undefined);
     await this.conn.close().catch(() => undefined);
   }
-}
-
-/** Closes every client connection from the broker side, as an operator or a failover would. */
-export async function closeAllConnections(): Promise<void> {
-  await run('rabbitmqctl', ['close_all_connections', 'test: broker-side close'], { timeout: 60_000 });
 }

@@ -9,7 +9,8 @@ import { HttpTransport, type TransportOptions } from './transport.js';
 
 /** Sends one batch once and says what came of it; never throws, never retries. */
 export interface BatchExporter {
-  send(batch: RecordBatch, timeoutMs: number): Promise<SendResult>;
+  /** `signal` aborts the request (the shutdown deadline): the result is then `ABANDONED`. */
+  send(batch: RecordBatch, timeoutMs: number, signal?: AbortSignal): Promise<SendResult>;
   shutdown(): Promise<void>;
 }
 
@@ -128,7 +129,7 @@ class OtlpHttpExporter implements BatchExporter {
     private readonly tenantHeader: string,
   ) {}
 
-  async send(batch: RecordBatch, timeoutMs: number): Promise<SendResult> {
+  async send(batch: RecordBatch, timeoutMs: number, signal?: AbortSignal): Promise<SendResult> {
     let body: Uint8Array;
     try {
       body = this.encoding.encode(batch);
@@ -137,7 +138,7 @@ class OtlpHttpExporter implements BatchExporter {
       // bisection, never an endless retry.
       return { kind: 'refused', reason: 'encode', message: `cannot encode the record: ${(err as Error).message}` };
     }
-    const response = await this.transport.post(body, timeoutMs, batch.tenant !== undefined ? { [this.tenantHeader]: batch.tenant } : undefined);
+    const response = await this.transport.post(body, timeoutMs, batch.tenant !== undefined ? { [this.tenantHeader]: batch.tenant } : undefined, signal);
     return interpret(response, (b) => this.encoding.partial(b));
   }
 

@@ -33,9 +33,16 @@ export const FAILURE_REASONS = [
   'other',
 ] as const;
 
+/**
+ * The reason of a request given up at the shutdown deadline: not an endpoint failure (it is not
+ * counted as one); its messages go back to the queue.
+ */
+export const ABANDONED = 'abandoned';
+
 const NAMED_STATUS = new Set([400, 401, 403, 404, 413, 429]);
 
 export function interpret(r: TransportResponse, partial: (body: Buffer) => PartialSuccess | undefined): SendResult {
+  if (r.kind === 'aborted') return { kind: 'retry', reason: ABANDONED, message: 'abandoned at the shutdown deadline' };
   if (r.kind === 'timeout') return { kind: 'retry', reason: 'timeout', message: 'the request timed out' };
   if (r.kind === 'network') return { kind: 'retry', reason: 'network', message: `${r.code}: ${r.message}` };
   const status = r.status;

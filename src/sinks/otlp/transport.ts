@@ -21,6 +21,8 @@ export interface TransportOptions {
 export type TransportResponse =
   | { readonly kind: 'response'; readonly status: number; readonly headers: IncomingHttpHeaders; readonly body: Buffer }
   | { readonly kind: 'timeout' }
+  /** Given up by the caller (the shutdown deadline): the endpoint may or may not have it. */
+  | { readonly kind: 'aborted' }
   | { readonly kind: 'network'; readonly code: string; readonly message: string };
 
 /**
@@ -43,7 +45,12 @@ export class HttpTransport {
       : new HttpAgent({ keepAlive: true });
   }
 
-  async post(body: Uint8Array, timeoutMs: number, extraHeaders?: Readonly<Record<string, string>>): Promise<TransportResponse> {
+  async post(
+    body: Uint8Array,
+    timeoutMs: number,
+    extraHeaders?: Readonly<Record<string, string>>,
+    signal?: AbortSignal,
+  ): Promise<TransportResponse> {
     let payload: Uint8Array = body;
     const headers: Record<string, string> = {
       ...this.options.headers,
@@ -56,13 +63,19 @@ export class HttpTransport {
       headers['Content-Encoding'] = 'gzip';
     }
     headers['Content-Length'] = String(payload.byteLength);
+    if (signal?.aborted === true) return { kind: 'aborted' };
     return new Promise((resolve) => {
       let done = false;
       const finish = (r: TransportResponse): void => {
         if (done) return;
         done = true;
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         resolve(r);
+      };
+      const onAbort = (): void => {
+        finish({ kind: 'aborted' });
+        req.destroy();
       };
       const req = this.send(this.target, { method: 'POST', headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
@@ -80,6 +93,7 @@ export class HttpTransport {
         req.destroy();
       }, timeoutMs);
       req.on('error', (err: NodeJS.ErrnoException) => finish({ kind: 'network', code: err.code ?? 'EREQUEST', message: err.message }));
+      signal?.addEventListener('abort', onAbort, { once: true });
       req.end(payload);
     });
   }

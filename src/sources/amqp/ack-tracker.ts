@@ -122,6 +122,26 @@ export class AckTracker {
     this.onChannelError(err);
   }
 
+  /**
+   * Before a clean close: acks, one by one, the settled deliveries that the in-order acks have not
+   * reached yet (they sit behind one still unsettled). Without it they would be redelivered,
+   * although they are out, once the channel closes. Returns how many were still unsettled (they
+   * go back to the queue with the close).
+   */
+  ackSettledOutOfOrder(): number {
+    if (!this.alive) return 0;
+    this.flush();
+    try {
+      for (let i = this.head; i < this.entries.length; i++) {
+        const e = this.entries[i]!;
+        if (e.done && !e.requeued) this.channel.ack(e.msg, false);
+      }
+    } catch (err) {
+      this.fail(err as Error);
+    }
+    return this.unsettled;
+  }
+
   /** The channel is gone: nothing more is settled; the broker requeues what was not. */
   kill(): void {
     this.alive = false;

@@ -114,6 +114,8 @@ export class AmqpSource implements Source {
     this.timers.clear();
     const s = this.session;
     if (s !== undefined && !s.closed) {
+      const unsettled = s.tracker.ackSettledOutOfOrder();
+      if (unsettled > 0) this.log.info({ source: this.name, messages: unsettled }, 'unsettled messages go back to the queue');
       s.end('shutdown');
       this.log.info({ source: this.name, broker: s.target.address }, 'connection closed');
     }
@@ -147,8 +149,13 @@ export class AmqpSource implements Source {
       // Resolve once the close handshake is over, so a shutdown leaves nothing half-open; a
       // connection the broker is closing at the same moment may never answer, hence the timer.
       setTimeout(onClosed, 5000).unref();
-      conn
-        .close()
+      // amqplib writes each channel through its own buffer and interleaves them on the socket, so
+      // a connection.close can overtake the channel's last acks, and the broker discards what
+      // follows a close: the acks would be lost and the messages redelivered. Closing the channel
+      // first orders the acks before its close-ok.
+      const channelClosed = session !== undefined ? session.ch.close().catch(() => undefined) : Promise.resolve();
+      void channelClosed
+        .then(() => conn.close())
         .catch(() => undefined)
         .finally(onClosed);
     };

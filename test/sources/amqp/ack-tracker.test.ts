@@ -76,6 +76,23 @@ describe('AckTracker', () => {
     expect(t.live).toBe(false);
   });
 
+  it('before a clean close, acks one by one what sits behind an unsettled delivery', () => {
+    const { t, acks, nacks, msg } = setup();
+    const e = [1, 2, 3, 4, 5].map((i) => t.add(msg(i)));
+    t.ack(e[0]!);
+    t.ack(e[2]!);
+    t.requeue(e[3]!);
+    t.ack(e[4]!);
+    // 2 is still unsettled: 1 goes with a multiple-ack, 3 and 5 alone, 4 was nacked already.
+    expect(t.ackSettledOutOfOrder()).toBe(1);
+    expect(acks).toEqual([
+      [1, true],
+      [3, false],
+      [5, false],
+    ]);
+    expect(nacks).toEqual([4]);
+  });
+
   it('stays small over a long stream', async () => {
     const { t, acks, msg } = setup();
     for (let i = 1; i <= 100_000; i++) {
