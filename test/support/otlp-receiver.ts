@@ -24,6 +24,8 @@ export interface ReceivedRequest {
 
 export interface Reply {
   readonly status: number;
+  /** Cut the connection instead of answering (a proxy that resets). */
+  readonly reset?: boolean;
   readonly headers?: Record<string, string>;
   readonly body?: string;
 }
@@ -60,6 +62,10 @@ export class OtlpReceiver {
           const request = { contentType, headers: req.headers, records };
           this.requests.push(request);
           const reply = await this.respond(request);
+          if (reply.reset === true) {
+            req.socket.destroy();
+            return;
+          }
           if (reply.status >= 200 && reply.status < 300) this.accepted.push(...records);
           res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(reply.body ?? '{}');
         })();
