@@ -16,7 +16,7 @@ import { Pipeline } from './pipeline/pipeline.js';
 import { ResultRouter } from './pipeline/router.js';
 import { createHttpServer, listen } from './server/http.js';
 import { EventMetrics } from './sinks/metrics/event-metrics.js';
-import { Health } from './sinks/metrics/health.js';
+import { Health } from './telemetry/health.js';
 import { createExporter, logsUrl } from './sinks/otlp/exporter.js';
 import { brokerTargets } from './sources/amqp/connect-options.js';
 import { AmqpSource, type AmqpSourceOptions } from './sources/amqp/source.js';

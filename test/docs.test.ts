@@ -6,7 +6,7 @@ import { ATTR } from '../src/cadf/attributes.js';
 import { DECODE_ERROR_CODES } from '../src/cadf/errors.js';
 import { EVENT_METRICS } from '../src/cadf/metrics.js';
 import { DELIVERY_ERROR_CODES } from '../src/pipeline/export-loop.js';
-import { HEALTH_METRICS } from '../src/sinks/metrics/health.js';
+import { HEALTH_METRICS } from '../src/telemetry/health.js';
 
 const ALL_METRICS = [...Object.values(EVENT_METRICS), ...Object.values(HEALTH_METRICS)];
 

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { DECODE_ERROR_CODES } from '../../cadf/errors.js';
-import { NAME_KINDS } from '../../enrich/name-memory.js';
-import { DELIVERY_ERROR_CODES } from '../../pipeline/export-loop.js';
+import { DECODE_ERROR_CODES } from '../cadf/errors.js';
+import { NAME_KINDS } from '../enrich/name-memory.js';
+import { DELIVERY_ERROR_CODES } from '../pipeline/export-loop.js';
 
 /** Every self-metric, with its help text: docs/metrics.md is checked against this list. */
 export const HEALTH_METRICS = {
