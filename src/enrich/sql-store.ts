@@ -186,7 +186,7 @@ function toRecord(r: SqlRow): NameRecord {
     k: String(r.kind),
     i: String(r.id),
     n: String(r.name),
-    d: r.domain_id === null || r.domain_id === undefined ? undefined : String(r.domain_id),
+    d: typeof r.domain_id === 'string' ? r.domain_id : undefined,
     t: Number(r.learned_at),
   };
 }

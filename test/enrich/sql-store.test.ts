@@ -12,7 +12,7 @@ afterEach(async () => {
   for (const d of dbs.splice(0)) await d.drop();
 });
 
-async function storeOn(db: TestDatabase): Promise<SqlNameStore> {
+function storeOn(db: TestDatabase): SqlNameStore {
   const s = new SqlNameStore(openSqlClient({ url: db.url, timeoutMs: 5000, onIdleError: () => undefined }));
   open.push(s);
   return s;
@@ -21,7 +21,7 @@ async function storeOn(db: TestDatabase): Promise<SqlNameStore> {
 async function fresh(dialect: SqlDialect): Promise<{ db: TestDatabase; store: SqlNameStore }> {
   const db = await TestDatabase.create(dialect);
   dbs.push(db);
-  return { db, store: await storeOn(db) };
+  return { db, store: storeOn(db) };
 }
 
 describe.each(['mysql', 'postgres'] as const)('SqlNameStore on %s', (dialect) => {
@@ -37,7 +37,7 @@ describe.each(['mysql', 'postgres'] as const)('SqlNameStore on %s', (dialect) =>
   it('lets three replicas starting together migrate without a race', async () => {
     const db = await TestDatabase.create(dialect);
     dbs.push(db);
-    const stores = await Promise.all([storeOn(db), storeOn(db), storeOn(db)]);
+    const stores = [storeOn(db), storeOn(db), storeOn(db)];
     const applied = await Promise.all(stores.map((s) => s.migrate()));
     expect(applied.flat().sort()).toEqual([1, 2]);
     expect((await db.rows('SELECT COUNT(*) AS n FROM cadf_exporter_migrations'))[0]!.n).toBe(dialect === 'mysql' ? 2 : '2');
