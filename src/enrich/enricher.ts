@@ -104,7 +104,7 @@ export class NameEnricher implements Enricher {
     this.observer.lookup(result.status);
     if (result.status === 'not_found' && this.shared !== undefined) {
       // Deleted already: the replica that saw it created may have written its name meanwhile.
-      await this.shared.find([{ kind: first.kind, id: first.ref.id! }]);
+      await this.shared.find([{ kind: first.kind, id: first.ref.id! }], true);
       this.fromMemory(list);
       return;
     }

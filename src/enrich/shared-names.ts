@@ -25,8 +25,16 @@ export interface SharedNamesOptions {
 
 /** Asks the shared store for names the local memory misses. */
 export interface NameFinder {
-  find(keys: ReadonlyArray<{ readonly kind: string; readonly id: string }>): Promise<void>;
+  /**
+   * Names found go into the memory. An id the store did not know is not asked for again until the
+   * next refresh could have brought it, unless `fresh` (a Keystone 404: the object is gone, and
+   * its creator's replica may have just written its name).
+   */
+  find(keys: ReadonlyArray<{ readonly kind: string; readonly id: string }>, fresh?: boolean): Promise<void>;
 }
+
+/** Ids remembered as unknown to the store at most (then the list starts over). */
+const MAX_UNKNOWN = 100_000;
 
 const PAGE = 5000;
 
@@ -37,6 +45,8 @@ const PAGE = 5000;
  */
 export class SharedNames implements NameFinder {
   private pending = new Map<string, NameRecord>();
+  /** key -> until when (ms) the store is not asked for it again. */
+  private unknown = new Map<string, number>();
   private cursor: SqlCursor = CURSOR_START;
   private migrated = false;
   private isUp = false;
@@ -72,12 +82,25 @@ export class SharedNames implements NameFinder {
     this.timer.unref();
   }
 
-  async find(keys: ReadonlyArray<{ readonly kind: string; readonly id: string }>): Promise<void> {
-    if (!this.isUp || keys.length === 0) return;
+  async find(keys: ReadonlyArray<{ readonly kind: string; readonly id: string }>, fresh = false): Promise<void> {
+    if (!this.isUp) return;
+    const now = Date.now();
+    const ask = fresh ? keys : keys.filter((k) => (this.unknown.get(`${k.kind}:${k.id}`) ?? 0) <= now);
+    if (ask.length === 0) return;
     try {
-      const found = await this.store.find(keys);
-      for (const r of found) this.memory.absorb(r);
-      for (let i = 0; i < keys.length; i++) this.observer.found(i < found.length);
+      const found = await this.store.find(ask);
+      const known = new Set<string>();
+      for (const r of found) {
+        this.memory.absorb(r);
+        known.add(`${r.k}:${r.i}`);
+      }
+      if (this.unknown.size > MAX_UNKNOWN) this.unknown.clear();
+      for (const k of ask) {
+        const key = `${k.kind}:${k.id}`;
+        this.observer.found(known.has(key));
+        if (known.has(key)) this.unknown.delete(key);
+        else this.unknown.set(key, now + this.options.refreshIntervalMs);
+      }
     } catch (err) {
       this.failed('read', err);
     }

@@ -27,7 +27,7 @@ interface Replica {
   found: boolean[];
 }
 
-async function replica(db: TestDatabase, open = true): Promise<Replica> {
+async function replica(db: TestDatabase, open = true, refreshIntervalMs = 0): Promise<Replica> {
   const memory = new NameMemory(undefined, { maxEntries: 1000, flushIntervalMs: 1000 }, log);
   const r: Replica = { memory, shared: undefined as unknown as SharedNames, ups: [], errors: [], found: [] };
   const store = new SqlNameStore(openSqlClient({ url: db.url, timeoutMs: 2000, onIdleError: () => undefined }));
@@ -35,7 +35,7 @@ async function replica(db: TestDatabase, open = true): Promise<Replica> {
   r.shared = new SharedNames(
     store,
     memory,
-    { flushIntervalMs: 3_600_000, refreshIntervalMs: 0, overlapMs: 5000, maxPending: 100 },
+    { flushIntervalMs: 3_600_000, refreshIntervalMs, overlapMs: 5000, maxPending: 100 },
     { up: (u) => r.ups.push(u), error: (op) => r.errors.push(op), found: (h) => r.found.push(h) },
     log,
   );
@@ -79,6 +79,22 @@ describe.each(['mysql', 'postgres'] as const)('SharedNames on %s', (dialect) => 
     const c = await replica(db);
     expect(c.memory.get('user', 'u-1')?.n).toBe('alice');
     expect(c.memory.get('project', 'p-1')?.n).toBe('demo-renamed');
+  });
+
+  it('does not ask the store again for an id it did not know until a refresh could bring it, unless fresh', async () => {
+    const db = await database(dialect);
+    const a = await replica(db);
+    const b = await replica(db, true, 3_600_000);
+    await b.shared.find([{ kind: 'user', id: 'late' }]);
+    expect(b.found).toEqual([false]);
+    a.memory.learn('user', 'late', 'lately');
+    await a.shared.tick();
+    await b.shared.find([{ kind: 'user', id: 'late' }]);
+    expect(b.found).toEqual([false]); // not asked
+    expect(b.memory.get('user', 'late')).toBeUndefined();
+    await b.shared.find([{ kind: 'user', id: 'late' }], true);
+    expect(b.found).toEqual([false, true]);
+    expect(b.memory.get('user', 'late')?.n).toBe('lately');
   });
 
   it('names a deletion from the store before it would ask Keystone', async () => {
