@@ -116,7 +116,7 @@ export function healthDashboard(): JsonObject {
       { expr: `sum by (instance) (${sel('cadf_exporter_name_store_pending_names')})`, legend: 'waiting {{instance}}' },
       { expr: `sum by (op) (rate(${sel('cadf_exporter_name_store_errors_total')}[$__rate_interval]))`, legend: 'errors/s {{op}}' },
     ]), w: 8 },
-    { ...series('Unnamed deletions', 'Deletion records that went out with only the id, by kind, over the last hour: no event, store or Keystone listing taught the name in time. Set CADF_KEYSTONE_URL (the listing names objects older than the exporter) and a shared store with several replicas.', [{ expr: `sum by (kind) (increase(${sel('cadf_exporter_unnamed_deletions_total')}[1h]))`, legend: '{{kind}}' }]), w: 8 },
+    { ...series('Unnamed deletions', 'Deletion records that went out with only the id, by kind, per interval: no event, store or Keystone listing taught the name in time. Set CADF_KEYSTONE_URL (the listing names objects older than the exporter) and a shared store with several replicas.', [{ expr: `sum by (kind) (increase(${sel('cadf_exporter_unnamed_deletions_total')}[$__rate_interval]))`, legend: '{{kind}}' }], { style: 'stacked-bars' }), w: 8 },
   );
   b.line({
     type: 'table',

@@ -52,7 +52,7 @@ class PagingKeystone {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ [what]: page, links: { next }, truncated: this.truncate.has(what) }));
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/v3`;
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v3`;
   }
 
   async stop(): Promise<void> {
