@@ -10,6 +10,7 @@ import { NameEnricher } from './enrich/enricher.js';
 import { KeystoneClient } from './enrich/keystone-client.js';
 import { NameMemory } from './enrich/name-memory.js';
 import { NameStore } from './enrich/name-store.js';
+import { startSharedNames, type SharedNaming } from './enrich/shared-naming.js';
 import { RecentIds } from './pipeline/dedup.js';
 import { ExportLoop } from './pipeline/export-loop.js';
 import { Pipeline } from './pipeline/pipeline.js';
@@ -77,13 +78,17 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     oldestUnsettledSeconds: () => sources.reduce((n, s) => Math.max(n, s.oldestUnsettledSeconds()), 0),
     pipelineItems: () => held.pipeline?.heldItems ?? 0,
     names: (kind) => memory.sizeOf(kind),
+    nameStorePending: () => naming.shared?.pendingCount ?? 0,
   });
   const keystone = config.keystone.url !== '' ? new KeystoneClient(config.keystone, log) : undefined;
+  // Shared name store and Keystone listing (issue 14; docs/names.md).
+  const naming: SharedNaming = await startSharedNames(config, memory, keystone, health, log);
   const enricher = new NameEnricher(
     memory,
     keystone,
-    { cache: (hit) => health.nameAsked(hit), lookup: (r) => health.nameLookedUp(r) },
+    { cache: (hit) => health.nameAsked(hit), lookup: (r) => health.nameLookedUp(r), unnamedDeletion: (k) => health.deletionUnnamed(k) },
     config.enrich.lookupWaitMs,
+    naming.shared,
   );
   const events = new EventMetrics(registry);
 
@@ -193,6 +198,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       if (Date.now() >= deadline) log.warn({ timeoutMs: config.shutdownTimeoutMs }, 'deadline reached; what was not exported goes back to the queue');
       await Promise.all(sources.map((s) => s.close()));
       await exporter.shutdown().catch(() => undefined);
+      await naming.close();
       enricher.close();
       unlock();
       await new Promise<void>((r) => server.close(() => r()));

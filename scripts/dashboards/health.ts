@@ -110,6 +110,14 @@ export function healthDashboard(): JsonObject {
     { ...series('Name memory hit ratio', 'Share of names found in the name memory. Low: ids the exporter never saw by name; with CADF_KEYSTONE_URL set they are looked up (next panel).', [{ expr: `sum(rate(${sel('cadf_exporter_name_cache_requests_total', 'result="hit"')}[$__rate_interval])) / sum(rate(${sel('cadf_exporter_name_cache_requests_total')}[$__rate_interval]))`, legend: 'hit ratio' }], { unit: 'percentunit', min: 0, max: 1 }), w: 8 },
     { ...series('Keystone name lookups', 'Name lookups against Keystone by result. error or timeout: check CADF_KEYSTONE_URL and its credentials (a reader is enough); rate_limited: raise CADF_KEYSTONE_MAX_RPS. No lookups at all: CADF_KEYSTONE_URL is not set (names then come from events only).', [{ expr: `sum by (result) (rate(${sel('cadf_exporter_name_lookups_total')}[$__rate_interval]))`, legend: '{{result}}' }], { unit: 'suffix: /s', style: 'stacked-bars' }), w: 8 },
   );
+  b.line(
+    { ...series('Shared name store', 'Per replica: 1 while the shared name store (CADF_ENRICH_STORE_URL) answers. No series: no store configured, each replica names only what it saw (docs/names.md). 0: names learned wait in memory and are written once it is back (alert CadfExporterNameStoreDown).', [{ expr: `max by (instance, store) (${sel('cadf_exporter_name_store_up')})`, legend: '{{instance}} {{store}}' }], { unit: 'none', min: 0, max: 1 }), w: 8 },
+    { ...series('Names waiting for the store', 'Names learned and not yet written to the shared store, and store errors by operation. Waiting names grow only while the store is down; migrate errors at start mean a wrong URL, password or grant.', [
+      { expr: `sum by (instance) (${sel('cadf_exporter_name_store_pending_names')})`, legend: 'waiting {{instance}}' },
+      { expr: `sum by (op) (rate(${sel('cadf_exporter_name_store_errors_total')}[$__rate_interval]))`, legend: 'errors/s {{op}}' },
+    ]), w: 8 },
+    { ...series('Unnamed deletions', 'Deletion records that went out with only the id, by kind, per interval: no event, store or Keystone listing taught the name in time. Set CADF_KEYSTONE_URL (the listing names objects older than the exporter) and a shared store with several replicas.', [{ expr: `sum by (kind) (increase(${sel('cadf_exporter_unnamed_deletions_total')}[$__rate_interval]))`, legend: '{{kind}}' }], { style: 'stacked-bars' }), w: 8 },
+  );
   b.line({
     type: 'table',
     title: 'Versions',

@@ -99,6 +99,21 @@ export function registerFormats(): void {
     },
   });
   convict.addFormat({
+    name: 'store-url',
+    validate(v: unknown) {
+      if (v === '') return;
+      let scheme: string;
+      try {
+        scheme = new URL(String(v)).protocol;
+      } catch {
+        throw new Error('must be a mysql://, mariadb://, postgres:// or postgresql:// URL, or empty');
+      }
+      if (!['mysql:', 'mariadb:', 'postgres:', 'postgresql:'].includes(scheme)) {
+        throw new Error(`must be a mysql://, mariadb://, postgres:// or postgresql:// URL, not ${scheme}//`);
+      }
+    },
+  });
+  convict.addFormat({
     name: 'positive-int',
     coerce: (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
     validate(v: unknown) {

@@ -194,6 +194,7 @@ function formatName(f: unknown): string {
   if (f === 'amqp-urls') return 'amqp:// or amqps:// URLs, comma-separated';
   if (f === 'key-values') return 'key=value pairs, comma-separated';
   if (f === 'optional-url') return 'http(s) URL or empty';
+  if (f === 'store-url') return 'mysql://, mariadb://, postgres:// URL or empty';
   return String(f);
 }
 

@@ -318,6 +318,36 @@ export const schema = {
       env: 'CADF_LOOKUP_WAIT_MS',
       arg: 'lookup-wait-ms',
     },
+    // Shared name store (issue 14): several replicas share what they learn.
+    storeUrl: {
+      doc: 'Shared name store for several replicas: mysql://user:password@host:3306/database (MariaDB, MySQL, Galera) or postgres://user:password@host:5432/database. Empty: each exporter has its own name memory. See docs/names.md.',
+      format: 'store-url',
+      default: '',
+      env: 'CADF_ENRICH_STORE_URL',
+      arg: 'enrich-store-url',
+      sensitive: true,
+    },
+    storeRefreshIntervalMs: {
+      doc: 'How often the names other replicas wrote to the shared store are read. A name learned by one replica is in the others\' memory within about storeFlushIntervalMs + this (and found at once by a cache miss after storeFlushIntervalMs).',
+      format: 'positive-int',
+      default: 2000,
+      env: 'CADF_ENRICH_STORE_REFRESH_INTERVAL_MS',
+      arg: 'enrich-store-refresh-interval-ms',
+    },
+    storeFlushIntervalMs: {
+      doc: 'How often names learned here are written to the shared store (one multi-row upsert per interval); also how often an unreachable store is tried again.',
+      format: 'positive-int',
+      default: 1000,
+      env: 'CADF_ENRICH_STORE_FLUSH_INTERVAL_MS',
+      arg: 'enrich-store-flush-interval-ms',
+    },
+    storeTimeoutMs: {
+      doc: 'Time limit of connecting to the shared store and of one statement.',
+      format: 'positive-int',
+      default: 2000,
+      env: 'CADF_ENRICH_STORE_TIMEOUT_MS',
+      arg: 'enrich-store-timeout-ms',
+    },
   },
   keystone: {
     url: {
@@ -406,6 +436,13 @@ export const schema = {
       env: 'CADF_KEYSTONE_NEGATIVE_CACHE_SECONDS',
       arg: 'keystone-negative-cache-seconds',
     },
+    primeIntervalSeconds: {
+      doc: "With keystone.url: list every user, project, domain, group and role at start and then every this many seconds, so objects that existed before the exporter are named when deleted. 0: no listing.",
+      format: 'nat',
+      default: 3600,
+      env: 'CADF_KEYSTONE_PRIME_INTERVAL_SECONDS',
+      arg: 'keystone-prime-interval-seconds',
+    },
   },
   log: {
     level: {
@@ -466,7 +503,15 @@ export interface ConfigShape {
   metrics: { host: string; port: number };
   decode: { maxMessageBytes: number };
   dedup: { size: number };
-  enrich: { dataDir: string; maxNames: number; lookupWaitMs: number };
+  enrich: {
+    dataDir: string;
+    maxNames: number;
+    lookupWaitMs: number;
+    storeUrl: string;
+    storeRefreshIntervalMs: number;
+    storeFlushIntervalMs: number;
+    storeTimeoutMs: number;
+  };
   keystone: {
     url: string;
     username: string;
@@ -480,6 +525,7 @@ export interface ConfigShape {
     timeoutMs: number;
     maxRequestsPerSecond: number;
     negativeCacheSeconds: number;
+    primeIntervalSeconds: number;
   };
   log: { level: string };
   shutdownTimeoutMs: number;

@@ -26,6 +26,18 @@ export type LookupResult =
   | { readonly status: 'error'; readonly message: string }
   | { readonly status: 'rate_limited' };
 
+/** One object of a listing. */
+export interface ListedName {
+  readonly id: string;
+  readonly name: string;
+  readonly domainId?: string;
+}
+
+type ListBody = Record<string, Array<{ id?: unknown; name?: unknown; domain_id?: unknown }> | undefined> & {
+  truncated?: unknown;
+  links?: { next?: unknown };
+};
+
 interface HttpResponse {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
@@ -84,6 +96,36 @@ export class KeystoneClient {
     return p;
   }
 
+  /**
+   * Every object of a kind (`GET /v3/users?domain_id=...`), following `links.next` page after
+   * page; each page is one request under the same rate limit as the lookups. A listing Keystone
+   * cut short (`truncated`: its list_limit) is returned as far as it goes, with `truncated` set.
+   */
+  async list(kind: NameKind, query: Record<string, string> = {}): Promise<{ items: ListedName[]; truncated: boolean }> {
+    const items: ListedName[] = [];
+    let truncated = false;
+    const qs = new URLSearchParams(query).toString();
+    let path: string | undefined = `${PATHS[kind]}${qs !== '' ? `?${qs}` : ''}`;
+    for (let pages = 0; path !== undefined && pages < 10_000; pages++) {
+      const current: string = path;
+      let res = await this.scheduled(async () => this.get(current, await this.getToken()));
+      if (res.status === 401) {
+        this.token = undefined;
+        res = await this.scheduled(async () => this.get(current, await this.getToken()));
+      }
+      if (res.status !== 200) throw new Error(`GET ${PATHS[kind]}: HTTP ${res.status}`);
+      const body = JSON.parse(res.body) as ListBody;
+      for (const o of body[PATHS[kind]] ?? []) {
+        if (typeof o.id === 'string' && typeof o.name === 'string') {
+          items.push({ id: o.id, name: o.name, domainId: typeof o.domain_id === 'string' ? o.domain_id : undefined });
+        }
+      }
+      truncated ||= body.truncated === true;
+      path = this.relative(body.links?.next);
+    }
+    return { items, truncated };
+  }
+
   /** Stops: queued lookups are cancelled (they never reach Keystone), new ones answer at once. */
   close(): void {
     this.closed = true;
@@ -110,6 +152,14 @@ export class KeystoneClient {
     } catch (err) {
       return { status: 'error', message: (err as Error).message };
     }
+  }
+
+  /** A `links.next` URL as a path under our base URL (Keystone writes its public endpoint there). */
+  private relative(next: unknown): string | undefined {
+    if (typeof next !== 'string' || next === '') return undefined;
+    const u = new URL(next, `${this.options.url.replace(/\/+$/, '')}/`);
+    const i = u.pathname.indexOf('/v3/');
+    return i < 0 ? undefined : `${u.pathname.slice(i + 4)}${u.search}`;
   }
 
   private getToken(): Promise<string> {

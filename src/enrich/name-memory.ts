@@ -23,6 +23,7 @@ export class NameMemory {
   private pending: NameRecord[] = [];
   private appendedSinceCompaction = 0;
   private timer: NodeJS.Timeout | undefined;
+  private listener: ((r: NameRecord) => void) | undefined;
 
   constructor(
     private readonly store: NameStore | undefined,
@@ -56,6 +57,27 @@ export class NameMemory {
     const r: NameRecord = { k: kind, i: id, n: name, d: domainId ?? old?.d, t: Math.floor(Date.now() / 1000) };
     this.put(r);
     if (this.store !== undefined) this.pending.push(r);
+    this.listener?.(r);
+  }
+
+  /** Called with each name learned here (not with those absorbed): the shared store's feed. */
+  onLearned(listener: (r: NameRecord) => void): void {
+    this.listener = listener;
+  }
+
+  /**
+   * A name another replica learned (read from the shared store): kept, and written to the local
+   * data directory, but not reported to onLearned (it came from there). A name learned here later
+   * than the one offered wins. Returns whether anything changed.
+   */
+  absorb(r: NameRecord): boolean {
+    const old = this.entries.get(`${r.k}:${r.i}`);
+    const d = r.d ?? old?.d;
+    if (old !== undefined && (old.t > r.t || (old.n === r.n && old.d === d))) return false;
+    const rec: NameRecord = { k: r.k, i: r.i, n: r.n, d, t: r.t };
+    this.put(rec);
+    if (this.store !== undefined) this.pending.push(rec);
+    return true;
   }
 
   get size(): number {

@@ -105,6 +105,41 @@ export const HEALTH_METRICS = {
     help: 'Names in the name memory, by kind (user, project, domain, group, role).',
     labelNames: ['kind'],
   },
+  unnamedDeletions: {
+    name: 'cadf_exporter_unnamed_deletions_total',
+    help: 'Deletion records of a user, project, domain, group or role that went out with no name for it, by kind: no event, store or Keystone listing taught it in time.',
+    labelNames: ['kind'],
+  },
+  nameStoreUp: {
+    name: 'cadf_exporter_name_store_up',
+    help: '1 while the shared name store (enrich.storeUrl) answers, else 0, by store (mysql or postgres); absent without a store.',
+    labelNames: ['store'],
+  },
+  nameStoreErrors: {
+    name: 'cadf_exporter_name_store_errors_total',
+    help: 'Failed operations on the shared name store, by op: migrate, write, read (a cache miss) or refresh (the read of the other replicas\' changes).',
+    labelNames: ['op'],
+  },
+  nameStoreLookups: {
+    name: 'cadf_exporter_name_store_lookups_total',
+    help: 'Names the local memory missed and asked of the shared store, by result: hit or miss.',
+    labelNames: ['result'],
+  },
+  nameStorePending: {
+    name: 'cadf_exporter_name_store_pending_names',
+    help: 'Names learned here and not yet written to the shared store (grows while it is down).',
+    labelNames: [],
+  },
+  namesPrimed: {
+    name: 'cadf_exporter_names_primed_total',
+    help: "Names read from Keystone's list APIs (priming and periodic refresh), by kind.",
+    labelNames: ['kind'],
+  },
+  primeRuns: {
+    name: 'cadf_exporter_name_prime_runs_total',
+    help: "Runs of the Keystone listing (keystone.primeIntervalSeconds), by result: success or error.",
+    labelNames: ['result'],
+  },
   buildInfo: {
     name: 'cadf_exporter_build_info',
     help: 'Always 1; the labels say which version runs on which Node.js.',
@@ -120,6 +155,8 @@ export interface HealthGauges {
   oldestUnsettledSeconds(): number;
   pipelineItems(): number;
   names(kind: (typeof NAME_KINDS)[number]): number;
+  /** Names waiting for the shared store (0 without one). */
+  nameStorePending(): number;
 }
 
 /** The exporter's own health, one named method per thing that happens (no inc() elsewhere). */
@@ -141,6 +178,12 @@ export class Health {
   private readonly rejectedRecords: Counter;
   private readonly refusingAllGauge: Gauge;
   private readonly channelLostCounter: Counter;
+  private readonly unnamedDeletions: Counter;
+  private readonly nameStoreUpGauge: Gauge;
+  private readonly nameStoreErrors: Counter;
+  private readonly nameStoreLookups: Counter;
+  private readonly namesPrimed: Counter;
+  private readonly primeRuns: Counter;
 
   constructor(registry: Registry, version: string, gauges: HealthGauges) {
     const reg = { registers: [registry] };
@@ -208,6 +251,21 @@ export class Health {
         for (const kind of NAME_KINDS) this.set({ kind }, gauges.names(kind));
       },
     });
+    this.unnamedDeletions = new Counter({ ...m.unnamedDeletions, labelNames: [...m.unnamedDeletions.labelNames], ...reg });
+    for (const kind of NAME_KINDS) this.unnamedDeletions.inc({ kind }, 0);
+    this.nameStoreUpGauge = new Gauge({ ...m.nameStoreUp, labelNames: [...m.nameStoreUp.labelNames], ...reg });
+    this.nameStoreErrors = new Counter({ ...m.nameStoreErrors, labelNames: [...m.nameStoreErrors.labelNames], ...reg });
+    this.nameStoreLookups = new Counter({ ...m.nameStoreLookups, labelNames: [...m.nameStoreLookups.labelNames], ...reg });
+    new Gauge({
+      ...m.nameStorePending,
+      labelNames: [],
+      ...reg,
+      collect() {
+        this.set(gauges.nameStorePending());
+      },
+    });
+    this.namesPrimed = new Counter({ ...m.namesPrimed, labelNames: [...m.namesPrimed.labelNames], ...reg });
+    this.primeRuns = new Counter({ ...m.primeRuns, labelNames: [...m.primeRuns.labelNames], ...reg });
     new Gauge({ ...m.buildInfo, labelNames: [...m.buildInfo.labelNames], ...reg }).set(
       { version, nodejs: process.version },
       1,
@@ -277,5 +335,36 @@ export class Health {
 
   nameLookedUp(result: string): void {
     this.nameLookups.inc({ result });
+  }
+
+  deletionUnnamed(kind: string): void {
+    this.unnamedDeletions.inc({ kind });
+  }
+
+  /** The store's series exist from the start: its errors at 0, up at 0 until it answers. */
+  nameStoreAdded(store: string): void {
+    this.nameStoreUpGauge.set({ store }, 0);
+    for (const op of ['migrate', 'write', 'read', 'refresh']) this.nameStoreErrors.inc({ op }, 0);
+    for (const result of ['hit', 'miss']) this.nameStoreLookups.inc({ result }, 0);
+  }
+
+  nameStoreUp(store: string, up: boolean): void {
+    this.nameStoreUpGauge.set({ store }, up ? 1 : 0);
+  }
+
+  nameStoreFailed(op: string): void {
+    this.nameStoreErrors.inc({ op });
+  }
+
+  nameStoreAsked(hit: boolean): void {
+    this.nameStoreLookups.inc({ result: hit ? 'hit' : 'miss' });
+  }
+
+  namesPrimedFromKeystone(kind: string, n: number): void {
+    this.namesPrimed.inc({ kind }, n);
+  }
+
+  primeRan(ok: boolean): void {
+    this.primeRuns.inc({ result: ok ? 'success' : 'error' });
   }
 }

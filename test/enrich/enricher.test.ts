@@ -83,7 +83,7 @@ async function setup(options: Partial<KeystoneClientOptions> = {}, waitMs = 500)
   const memory = new NameMemory(undefined, { maxEntries: 1000, flushIntervalMs: 1000 }, log);
   const results: string[] = [];
   const hits: boolean[] = [];
-  const enricher = new NameEnricher(memory, client, { cache: (h) => hits.push(h), lookup: (r) => results.push(r) }, waitMs);
+  const enricher = new NameEnricher(memory, client, { cache: (h) => hits.push(h), lookup: (r) => results.push(r), unnamedDeletion: () => undefined }, waitMs);
   return { ks, client, memory, enricher, results, hits };
 }
 
@@ -94,7 +94,7 @@ const login = () => decodeFile('samples/keystone-authenticate-success-internal-p
 describe('NameEnricher', () => {
   it('without Keystone: names come from the memory, learned from earlier events', async () => {
     const memory = new NameMemory(undefined, { maxEntries: 100, flushIntervalMs: 1000 }, log);
-    const enricher = new NameEnricher(memory, undefined, { cache: () => undefined, lookup: () => undefined }, 100);
+    const enricher = new NameEnricher(memory, undefined, { cache: () => undefined, lookup: () => undefined, unnamedDeletion: () => undefined }, 100);
     await enricher.enrich([login()]); // grace (7ec4...) logs in: her name is learned
     const del = deletion();
     await enricher.enrich([del]);
