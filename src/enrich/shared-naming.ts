@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
-import type { Health } from '../sinks/metrics/health.js';
+import type { Health } from '../telemetry/health.js';
 import type { KeystoneClient } from './keystone-client.js';
 import { KeystonePrimer } from './keystone-primer.js';
 import type { NameMemory } from './name-memory.js';
