@@ -63,7 +63,11 @@ describe('several brokers', () => {
       await waitFor(() => during.every((m) => receiver.countsByUid().has(m.id)), 30_000, () => 'main stopped flowing');
 
       await node.startApp();
+      // A restarted node has lost oslo's non-durable exchanges: publish only once the exporter is
+      // back (it declares them and binds its queue again), and declare them as oslo would.
+      await waitFor(async () => (await exporter.metric('cadf_exporter_amqp_connected', { source: 'amqp:region2' })) === 1, 30_000, () => `region2 did not reconnect\n${exporter.stderr.slice(-2000)}`);
       other = await Broker.connect(node.url);
+      for (const e of names.exchanges) await other.declareLikeOslo(e);
       const after = stream(300);
       await publish(other, names, after);
       await waitFor(() => after.every((m) => receiver.countsByUid().has(m.id)), 60_000, () => `region2 did not resume\n${exporter.stderr.slice(-2000)}`);
