@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { redactConfig, redactUrl } from './config/redact.js';
@@ -18,7 +19,7 @@ import { ResultRouter } from './pipeline/router.js';
 import { createHttpServer, listen } from './server/http.js';
 import { EventMetrics } from './sinks/metrics/event-metrics.js';
 import { Health } from './telemetry/health.js';
-import { createExporter, logsUrl } from './sinks/otlp/exporter.js';
+import { createExporter, logsUrl, type OtlpExporterOptions } from './sinks/otlp/exporter.js';
 import { brokerTargets } from './sources/amqp/connect-options.js';
 import { AmqpSource, type AmqpSourceOptions } from './sources/amqp/source.js';
 import type { Source } from './sources/types.js';
@@ -62,6 +63,16 @@ export function amqpSourceOptions(a: Config['amqp']): AmqpSourceOptions[] {
   }));
 }
 
+/** TLS of an https:// OTLP endpoint: the files' contents (checked to exist by the config loader). */
+function otlpTls(o: Config['otlp']): OtlpExporterOptions['tls'] {
+  if (o.certificate === '' && o.clientCertificate === '') return undefined;
+  return {
+    // Private CA in addition to the system roots, as the OTel SDKs do with OTEL_EXPORTER_OTLP_CERTIFICATE.
+    ...(o.certificate !== '' ? { ca: [...rootCertificates.map((c) => Buffer.from(c)), readFileSync(o.certificate)] } : {}),
+    ...(o.clientCertificate !== '' ? { cert: readFileSync(o.clientCertificate), key: readFileSync(o.clientKey) } : {}),
+  };
+}
+
 /** Wires sources -> pipeline -> sinks from the validated config, and starts consuming. */
 export async function startApp(config: Config, log: Logger): Promise<App> {
   routeOtelDiagnostics(log);
@@ -96,7 +107,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const url = logsUrl(otlp);
   const resource = resourceFromAttributes({ ...otlp.resourceAttributes, 'service.name': otlp.serviceName });
   const exporter = createExporter(
-    { url, protocol: otlp.protocol, headers: otlp.headers, compression: otlp.compression, tenantHeader: otlp.tenantHeader },
+    { url, protocol: otlp.protocol, headers: otlp.headers, compression: otlp.compression, tenantHeader: otlp.tenantHeader, tls: otlpTls(otlp) },
     resource,
     { name: 'cadf-exporter', version: VERSION },
     process.stdout,

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
+import { firstAmqpUrlFromEnv } from '../config/load.js';
 import { redactUrl } from '../config/redact.js';
 import type { Kind, Notification } from '../simulate/notification.js';
 import { Traffic } from '../simulate/traffic.js';
@@ -221,8 +222,7 @@ export function parseOptions(args: string[]): SimulateOptions | 'help' {
     throw new UsageError(`${(err as Error).message}\n\n${SIMULATE_USAGE}`);
   }
   if (values.help) return 'help';
-  const envUrl = process.env.CADF_AMQP_URL?.split(',')[0]?.trim();
-  const amqpUrl = values['amqp-url'] ?? (envUrl !== undefined && envUrl !== '' ? envUrl : 'amqp://guest:guest@127.0.0.1:5672/');
+  const amqpUrl = values['amqp-url'] ?? firstAmqpUrlFromEnv() ?? 'amqp://guest:guest@127.0.0.1:5672/';
   if (!/^amqps?:\/\//.test(amqpUrl)) throw new UsageError(`--amqp-url must be an amqp:// or amqps:// URL, got "${redactUrl(amqpUrl)}"`);
   for (const flag of ['exchange-keystone', 'exchange-api', 'routing-key'] as const) {
     if (values[flag] === '') throw new UsageError(`--${flag} must not be empty`);

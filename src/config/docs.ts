@@ -7,9 +7,13 @@ export function configurationMarkdown(): string {
     const def = JSON.stringify(
       s.sensitive && Array.isArray(s.default) ? s.default.map((u) => redactUrl(String(u))) : s.default,
     );
-    const env = s.env !== undefined ? `\`${s.env}\`` : '';
+    const env = [s.env, s.envFallback, s.sensitive && s.env !== undefined ? `${s.env}_FILE` : undefined]
+      .filter((e): e is string => typeof e === 'string')
+      .map((e) => `\`${e}\``)
+      .join(' or ');
     const flag = s.arg !== undefined ? `\`--${s.arg}\`` : '';
-    return `| \`${s.key}\` | ${env} | ${flag} | \`${def}\` | ${s.format} | ${s.doc.replace(/\|/g, '\\|')} |`;
+    const doc = `${s.sensitive ? '*secret* ' : ''}${s.doc.replace(/\|/g, '\\|')}`;
+    return `| \`${s.key}\` | ${env} | ${flag} | \`${def}\` | ${s.format} | ${doc} |`;
   });
   return `# Configuration
 
@@ -30,6 +34,18 @@ allowed. \`cadf-exporter config\` prints the effective configuration with passwo
 values masked. Lists are comma-separated in env vars and flags (\`CADF_AMQP_EXCHANGES=keystone,nova\`);
 key/value maps are \`key=value,key2=value2\` with percent-encoded values, as OpenTelemetry's own
 \`OTEL_EXPORTER_OTLP_HEADERS\` and \`OTEL_RESOURCE_ATTRIBUTES\`.
+
+OpenTelemetry's variables follow its specification: the logs-specific one
+(\`OTEL_EXPORTER_OTLP_LOGS_HEADERS\`) wins over the generic one (\`OTEL_EXPORTER_OTLP_HEADERS\`), and
+a value is taken whole from one of them, never merged. Every OTLP setting the OpenTelemetry SDK
+would read from the environment is a setting below, shown by \`cadf-exporter config\`; nothing else
+reads the environment. (\`OTEL_BLRP_*\` do not apply: batching is \`otlp.batch*\`.)
+
+Every secret (the settings marked *secret* below: URLs that may carry a password, headers,
+passwords) can also be read from a file named by the same variable with \`_FILE\` appended, as
+Docker and Kubernetes secrets are mounted: \`CADF_KEYSTONE_PASSWORD_FILE=/run/secrets/keystone\`. One
+trailing newline is dropped; setting both the variable and its \`_FILE\` is an error. Secrets are
+never printed: not in logs, errors, \`/metrics\` or \`cadf-exporter config\`.
 
 | key | env | flag | default | allowed | meaning |
 |---|---|---|---|---|---|

@@ -20,14 +20,17 @@ export function parseKeyValues(
   v: string,
 ): { ok: true; map: Record<string, string> } | { ok: false; bad: string } {
   const map: Record<string, string> = {};
-  for (const part of v.split(',')) {
+  const parts = v.split(',');
+  for (const [n, part] of parts.entries()) {
     if (part.trim() === '') continue;
+    // Never the part itself: in OTEL_EXPORTER_OTLP_HEADERS it is likely a token.
+    const which = `pair ${n + 1} of ${parts.length}`;
     const eq = part.indexOf('=');
-    if (eq <= 0) return { ok: false, bad: part.trim() };
+    if (eq <= 0) return { ok: false, bad: `${which} has no key=` };
     try {
       map[decodeURIComponent(part.slice(0, eq).trim())] = decodeURIComponent(part.slice(eq + 1).trim());
     } catch {
-      return { ok: false, bad: part.trim() };
+      return { ok: false, bad: `${which} has a bad percent-encoding` };
     }
   }
   return { ok: true, map };
@@ -80,7 +83,7 @@ export function registerFormats(): void {
         throw new Error('must be key=value pairs, comma-separated (values may be percent-encoded)');
       }
       const parsed = parseKeyValues(v);
-      if (!parsed.ok) throw new Error(`must be key=value pairs, comma-separated; "${parsed.bad}" is not`);
+      if (!parsed.ok) throw new Error(`must be key=value pairs, comma-separated; ${parsed.bad}`);
     },
   });
   convict.addFormat({

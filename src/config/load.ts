@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import convict from 'convict';
@@ -26,6 +26,8 @@ export interface SettingInfo {
   readonly format: string;
   readonly default: unknown;
   readonly env?: string;
+  /** Read when `env` is not set: OTEL_EXPORTER_OTLP_X behind OTEL_EXPORTER_OTLP_LOGS_X. */
+  readonly envFallback?: string;
   readonly arg?: string;
   readonly sensitive: boolean;
 }
@@ -37,8 +39,8 @@ export const DEFAULT_FILE = fileURLToPath(new URL('../../config/default.json', i
  * vars, flags. Fails with a ConfigError naming the key, the value, where it came from and the fix.
  */
 export function loadConfig(opts: LoadOptions = {}): Config {
-  const env = opts.env ?? process.env;
   const settings = listSettings();
+  const { env, origins } = resolveEnv(opts.env ?? process.env, settings);
   const { flags, configFile } = parseFlags(opts.args ?? [], settings);
   const conf = convict<ConfigShape>(schema as unknown as convict.Schema<ConfigShape>, { env, args: flags });
   const files = [opts.defaultFile ?? DEFAULT_FILE];
@@ -58,7 +60,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   try {
     conf.validate({ allowed: 'strict' });
   } catch (err) {
-    throw new ConfigError(explain((err as Error).message, settings, env, flags, files));
+    throw new ConfigError(explain((err as Error).message, settings, env, origins, flags, files));
   }
   const config = conf.getProperties();
   // Validated as `k=v,...` strings (see formats.ts); maps from here on.
@@ -79,6 +81,13 @@ function crossCheck(c: ConfigShape): void {
   }
   for (const f of [tls.ca, tls.cert, tls.key]) {
     if (f !== '' && !existsSync(f)) problems.push(`TLS file ${f} does not exist (amqp.tls.*)`);
+  }
+  const o = c.otlp;
+  if ((o.clientCertificate === '') !== (o.clientKey === '')) {
+    problems.push('otlp.clientCertificate and otlp.clientKey go together: set both (OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE, OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY) or neither');
+  }
+  for (const [key, f] of [['certificate', o.certificate], ['clientCertificate', o.clientCertificate], ['clientKey', o.clientKey]] as const) {
+    if (f !== '' && !existsSync(f)) problems.push(`otlp.${key}: file ${f} does not exist`);
   }
   const k = c.keystone;
   if (k.url !== '' && k.applicationCredentialId === '' && (k.username === '' || k.password === '')) {
@@ -122,6 +131,7 @@ function explain(
   message: string,
   settings: readonly SettingInfo[],
   env: NodeJS.ProcessEnv,
+  origins: ReadonlyMap<string, string>,
   flags: readonly string[],
   files: readonly string[],
 ): string {
@@ -136,11 +146,13 @@ function explain(
     if (!m || !s) return line.trim();
     const flag = s.arg !== undefined ? flags.find((f) => f.startsWith(`--${s.arg}=`)) : undefined;
     const fromEnv = s.env !== undefined ? env[s.env] : undefined;
-    const from = flag !== undefined ? `flag --${s.arg}` : fromEnv !== undefined ? `env ${s.env}` : 'a config file';
+    const from = flag !== undefined ? `flag --${s.arg}` : fromEnv !== undefined ? (origins.get(s.env!) ?? `env ${s.env}`) : 'a config file';
     // convict hides sensitive values; show them from their source with the secrets masked.
     const raw = m[3] ?? (flag !== undefined ? flag.slice(flag.indexOf('=') + 1) : (fromEnv ?? '[in a file]'));
     const value = s.sensitive ? redactValue(raw) : raw;
-    const how = [s.env && `env ${s.env}`, s.arg && `flag --${s.arg}`, `"${s.key}" in a config file`].filter(Boolean).join(', ');
+    const how = [s.env && `env ${s.env}`, s.envFallback && `env ${s.envFallback}`, s.sensitive && s.env && `a file named by ${s.env}_FILE`, s.arg && `flag --${s.arg}`, `"${s.key}" in a config file`]
+      .filter(Boolean)
+      .join(', ');
     return `${s.key} = ${value} (from ${from}): ${m[2]}. Allowed: ${allowed(s)}. Set it with ${how}.`;
   });
   return `Invalid configuration:\n  ${out.join('\n  ')}`;
@@ -171,6 +183,7 @@ export function listSettings(): SettingInfo[] {
           format: formatName(leaf.format),
           default: leaf.default,
           env: leaf.env as string | undefined,
+          envFallback: leaf.envFallback as string | undefined,
           arg: leaf.arg as string | undefined,
           sensitive: leaf.sensitive === true,
         });
@@ -198,6 +211,47 @@ function formatName(f: unknown): string {
   return String(f);
 }
 
+/**
+ * The environment convict reads, with what it cannot do itself: a secret from the file named by
+ * `<VAR>_FILE` (Docker and Kubernetes secrets), and OpenTelemetry's precedence, the logs-specific
+ * variable over the generic one. `origins` says where a value came from, for error messages.
+ */
+export function resolveEnv(
+  input: NodeJS.ProcessEnv,
+  settings: readonly SettingInfo[] = listSettings(),
+): { env: NodeJS.ProcessEnv; origins: Map<string, string> } {
+  const env: NodeJS.ProcessEnv = { ...input };
+  const origins = new Map<string, string>();
+  const problems: string[] = [];
+  const read = (name: string, secret: boolean): { value: string; origin: string } | undefined => {
+    const file = secret ? input[`${name}_FILE`] : undefined;
+    if (file !== undefined && file !== '') {
+      if (input[name] !== undefined) {
+        problems.push(`${name} and ${name}_FILE are both set: set one of them`);
+        return undefined;
+      }
+      try {
+        // A secret file written by `echo` or kubectl ends with a newline that is not part of it.
+        return { value: readFileSync(file, 'utf8').replace(/\r?\n$/, ''), origin: `file ${file} (${name}_FILE)` };
+      } catch (err) {
+        problems.push(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): mount the secret there or unset ${name}_FILE`);
+        return undefined;
+      }
+    }
+    const v = input[name];
+    return v !== undefined ? { value: v, origin: `env ${name}` } : undefined;
+  };
+  for (const s of settings) {
+    if (s.env === undefined) continue;
+    const found = read(s.env, s.sensitive) ?? (s.envFallback !== undefined ? read(s.envFallback, s.sensitive) : undefined);
+    if (found === undefined) continue;
+    env[s.env] = found.value;
+    origins.set(s.env, found.origin);
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  return { env, origins };
+}
+
 /** Strict flag parsing: an unknown flag is an error, not silently ignored. */
 function parseFlags(args: readonly string[], settings: readonly SettingInfo[]): { flags: string[]; configFile?: string } {
   const options: Record<string, { type: 'string' }> = { config: { type: 'string' } };
@@ -219,4 +273,13 @@ function deepFreeze<T>(o: T): T {
     Object.freeze(o);
   }
   return o;
+}
+
+/**
+ * The first broker URL of CADF_AMQP_URL (or CADF_AMQP_URL_FILE), for commands that take no other
+ * setting from the environment (simulate): read here so that nothing outside the loader reads it.
+ */
+export function firstAmqpUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const url = resolveEnv(env).env.CADF_AMQP_URL?.split(',')[0]?.trim();
+  return url !== undefined && url !== '' ? url : undefined;
 }

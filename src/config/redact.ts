@@ -2,34 +2,50 @@ import type { Config } from './schema.js';
 
 const MASK = '***';
 
-/** `amqp://user:secret@host/` -> `amqp://user:***@host/`; anything unparsable is masked whole. */
+/**
+ * A URL as it may be printed: the password masked (`amqp://user:***@host/`), a user name that
+ * stands alone masked too (`https://***@gateway/`: gateways take a token as the user name), and
+ * the values of a query string (`?api_key=***`). Anything unparsable is masked whole.
+ */
 export function redactUrl(u: string): string {
   try {
     const url = new URL(u);
     if (url.password !== '') url.password = MASK;
+    else if (url.username !== '') url.username = MASK;
+    if (url.search !== '') {
+      const masked = [...url.searchParams.keys()].map((k) => `${encodeURIComponent(k)}=${MASK}`).join('&');
+      url.search = masked;
+    }
     return url.toString();
   } catch {
     return MASK;
   }
 }
 
-/** The configuration as it may be printed or logged: URL passwords and header values masked. */
+const optionalUrl = (u: string): string => (u === '' ? '' : redactUrl(u));
+const optionalSecret = (s: string): string => (s === '' ? '' : MASK);
+
+/**
+ * The configuration as it may be printed or logged: every setting the schema marks sensitive,
+ * URLs keeping all but their secrets, header values and passwords masked whole.
+ * test/security/no-secrets.test.ts holds that no sensitive setting is left out.
+ */
 export function redactConfig(c: Config): unknown {
   return {
     ...c,
     amqp: { ...c.amqp, url: c.amqp.url.map(redactUrl), brokers: c.amqp.brokers.map((b) => ({ ...b, url: b.url.map(redactUrl) })) },
     otlp: {
       ...c.otlp,
-      endpoint: c.otlp.endpoint === '' ? '' : redactUrl(c.otlp.endpoint),
-      logsEndpoint: c.otlp.logsEndpoint === '' ? '' : redactUrl(c.otlp.logsEndpoint),
+      endpoint: optionalUrl(c.otlp.endpoint),
+      logsEndpoint: optionalUrl(c.otlp.logsEndpoint),
       headers: Object.fromEntries(Object.keys(c.otlp.headers).map((k) => [k, MASK])),
     },
-    enrich: { ...c.enrich, storeUrl: c.enrich.storeUrl === '' ? '' : redactUrl(c.enrich.storeUrl) },
+    enrich: { ...c.enrich, storeUrl: optionalUrl(c.enrich.storeUrl) },
     keystone: {
       ...c.keystone,
-      url: c.keystone.url === '' ? '' : redactUrl(c.keystone.url),
-      password: c.keystone.password === '' ? '' : MASK,
-      applicationCredentialSecret: c.keystone.applicationCredentialSecret === '' ? '' : MASK,
+      url: optionalUrl(c.keystone.url),
+      password: optionalSecret(c.keystone.password),
+      applicationCredentialSecret: optionalSecret(c.keystone.applicationCredentialSecret),
     },
   };
 }

@@ -6,6 +6,11 @@ registerFormats();
 /**
  * The one source of defaults, types, docs, env var and flag names. docs/configuration.md is
  * generated from it (npm run docs:config) and a test fails when the two differ.
+ *
+ * Beyond convict's own properties: `envFallback` names the variable read when `env` is not set
+ * (OpenTelemetry's generic OTEL_EXPORTER_OTLP_* behind the logs-specific one, the spec's
+ * precedence), and every `sensitive` setting can also be read from a file named by `<env>_FILE`
+ * (Docker and Kubernetes secrets). Both are resolved in load.ts.
  */
 export const schema = {
   amqp: {
@@ -147,6 +152,8 @@ export const schema = {
       default: '',
       env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
       arg: 'otlp-endpoint',
+      // A gateway may take its token as URL userinfo (https://id:token@host): never printed.
+      sensitive: true,
     },
     logsEndpoint: {
       doc: 'Full OTLP/HTTP logs URL, used as is; wins over endpoint.',
@@ -154,19 +161,22 @@ export const schema = {
       default: '',
       env: 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT',
       arg: 'otlp-logs-endpoint',
+      sensitive: true,
     },
     protocol: {
       doc: 'http/protobuf (Loki, Grafana Cloud) or http/json.',
       format: ['http/protobuf', 'http/json'],
       default: 'http/protobuf',
-      env: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+      env: 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL',
+      envFallback: 'OTEL_EXPORTER_OTLP_PROTOCOL',
       arg: 'otlp-protocol',
     },
     headers: {
       doc: 'Extra HTTP headers, key=value,... (percent-encoded values), e.g. Authorization=Basic%20...',
       format: 'key-values',
       default: '',
-      env: 'OTEL_EXPORTER_OTLP_HEADERS',
+      env: 'OTEL_EXPORTER_OTLP_LOGS_HEADERS',
+      envFallback: 'OTEL_EXPORTER_OTLP_HEADERS',
       arg: 'otlp-headers',
       sensitive: true,
     },
@@ -174,15 +184,41 @@ export const schema = {
       doc: 'none or gzip.',
       format: ['none', 'gzip'],
       default: 'none',
-      env: 'OTEL_EXPORTER_OTLP_COMPRESSION',
+      env: 'OTEL_EXPORTER_OTLP_LOGS_COMPRESSION',
+      envFallback: 'OTEL_EXPORTER_OTLP_COMPRESSION',
       arg: 'otlp-compression',
     },
     timeoutMs: {
       doc: 'Time limit of one export request, retries of 429/502/503/504 included.',
       format: 'positive-int',
       default: 10000,
-      env: 'OTEL_EXPORTER_OTLP_TIMEOUT',
+      env: 'OTEL_EXPORTER_OTLP_LOGS_TIMEOUT',
+      envFallback: 'OTEL_EXPORTER_OTLP_TIMEOUT',
       arg: 'otlp-timeout',
+    },
+    certificate: {
+      doc: 'PEM file of the CA(s) to trust for an https:// endpoint with a private CA (besides the system roots: the same as the OTel SDKs).',
+      format: String,
+      default: '',
+      env: 'OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE',
+      envFallback: 'OTEL_EXPORTER_OTLP_CERTIFICATE',
+      arg: 'otlp-certificate',
+    },
+    clientCertificate: {
+      doc: 'PEM client certificate file for mutual TLS with the endpoint (with clientKey).',
+      format: String,
+      default: '',
+      env: 'OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE',
+      envFallback: 'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE',
+      arg: 'otlp-client-certificate',
+    },
+    clientKey: {
+      doc: 'PEM private key file of that client certificate.',
+      format: String,
+      default: '',
+      env: 'OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY',
+      envFallback: 'OTEL_EXPORTER_OTLP_CLIENT_KEY',
+      arg: 'otlp-client-key',
     },
     batchSize: {
       doc: 'Records per export request (a quarter of amqp.prefetch keeps several batches in flight).',
@@ -356,6 +392,7 @@ export const schema = {
       default: '',
       env: 'CADF_KEYSTONE_URL',
       arg: 'keystone-url',
+      sensitive: true,
     },
     username: {
       doc: 'User for password auth (a reader in the cloud: lookups read users, projects, domains, groups, roles).',
@@ -488,6 +525,9 @@ export interface ConfigShape {
     headers: Record<string, string>;
     compression: 'none' | 'gzip';
     timeoutMs: number;
+    certificate: string;
+    clientCertificate: string;
+    clientKey: string;
     batchSize: number;
     batchMaxBytes: number;
     refusalsBeforeOutage: number;

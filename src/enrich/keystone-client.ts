@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Logger } from '../logger.js';
+import { redactUrl } from '../config/redact.js';
 import type { NameKind } from './name-memory.js';
 
 export interface KeystoneClientOptions {
@@ -185,7 +186,7 @@ export class KeystoneClient {
     // Renew at 90 % of the lifetime, and at least a minute before expiry.
     const life = Number.isFinite(expiresAt) ? expiresAt - now : 3600_000;
     this.token = { value, renewAt: now + Math.max(0, Math.min(life * 0.9, life - 60_000)) };
-    this.log.info({ keystone: this.options.url, expiresInS: Math.round(life / 1000) }, 'Keystone token obtained');
+    this.log.info({ keystone: redactUrl(this.options.url), expiresInS: Math.round(life / 1000) }, 'Keystone token obtained');
     return value;
   }
 

@@ -14,7 +14,7 @@ export interface TransportOptions {
   readonly compression: 'none' | 'gzip';
   readonly userAgent: string;
   /** TLS for https:// endpoints: PEM contents, not paths. */
-  readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer; readonly rejectUnauthorized?: boolean };
+  readonly tls?: { readonly ca?: Buffer | Buffer[]; readonly cert?: Buffer; readonly key?: Buffer; readonly rejectUnauthorized?: boolean };
 }
 
 /** What one POST came to. Never a thrown error: every outcome is a value. */
