@@ -24,6 +24,7 @@ export function redactConfig(c: Config): unknown {
       logsEndpoint: c.otlp.logsEndpoint === '' ? '' : redactUrl(c.otlp.logsEndpoint),
       headers: Object.fromEntries(Object.keys(c.otlp.headers).map((k) => [k, MASK])),
     },
+    notify: { ...c.notify, alertmanagerUrl: c.notify.alertmanagerUrl.map(redactUrl) },
     enrich: { ...c.enrich, storeUrl: c.enrich.storeUrl === '' ? '' : redactUrl(c.enrich.storeUrl) },
     keystone: {
       ...c.keystone,
