@@ -25,7 +25,7 @@ export interface AlertContext {
  */
 export function buildAlert(rule: NotifyRule, r: LogRecordData, ctx: AlertContext): PostableAlert {
   const a = r.attributes;
-  const s = (k: string): string | undefined => (typeof a[k] === 'string' && a[k] !== '' ? (a[k] as string) : undefined);
+  const s = (k: string): string | undefined => (typeof a[k] === 'string' && a[k] !== '' ? (a[k]) : undefined);
   const uid = s(ATTR.LOG_RECORD_UID);
   const labels: Record<string, string> = { alertname: rule.name, severity: rule.severity, event: r.eventName };
   const type = s(ATTR.RESOURCE_TYPE);

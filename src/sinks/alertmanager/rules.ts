@@ -45,7 +45,7 @@ type Field = (typeof MATCH_FIELDS)[number];
 /** The values of a record one match field is tested against (any of them may match). */
 function valuesOf(r: LogRecordData, field: Field): Array<string | undefined> {
   const a = r.attributes;
-  const s = (k: string): string | undefined => (typeof a[k] === 'string' ? (a[k] as string) : undefined);
+  const s = (k: string): string | undefined => (typeof a[k] === 'string' ? (a[k]) : undefined);
   switch (field) {
     case 'event':
       return [r.eventName];
@@ -145,6 +145,6 @@ export function parseRules(v: unknown, where: string): NotifyRule[] {
       const ok = (typeof g === 'string' && g !== '') || (Array.isArray(g) && g.length > 0 && g.every((x) => typeof x === 'string' && x !== ''));
       if (!ok) throw new Error(`rule "${e.name}": match.${k} must be a glob or a non-empty list of globs`);
     }
-    return { name: e.name, severity: severity as Severity, match: m as RuleMatch, ...(e.summary !== undefined ? { summary: e.summary as string } : {}) };
+    return { name: e.name, severity: severity as Severity, match: m, ...(e.summary !== undefined ? { summary: e.summary } : {}) };
   });
 }
