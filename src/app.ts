@@ -214,7 +214,8 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       if (Date.now() >= deadline) log.warn({ timeoutMs: config.shutdownTimeoutMs }, 'deadline reached; what was not exported goes back to the queue');
       await Promise.all(sources.map((s) => s.close()));
       await exporter.shutdown().catch(() => undefined);
-      // Alerts of the records just exported still get their chance, within the same deadline.
+      // Alerts of the records just exported still get their chance: until the deadline, or 1 s
+      // when the exports used it all up (a notification is worth one more second, not more).
       await notifier?.shutdown(Math.max(deadline, Date.now() + 1000));
       await naming.close();
       enricher.close();
