@@ -102,7 +102,8 @@ export async function tailCommand(args: string[], io: CommandIO, stop?: Promise<
     }
     const d = decode(m.content, { exchange: m.fields.exchange, routingKey: m.fields.routingKey });
     if (!d.ok) {
-      if (!json) io.stderr(`undecodable message on ${m.fields.exchange}: ${d.error.code}\n`);
+      // On stderr even with --json: a pipe reading stdout sees records only.
+      io.stderr(`undecodable message on ${m.fields.exchange}: ${d.error.code}\n`);
       return;
     }
     names.fill(d.event);

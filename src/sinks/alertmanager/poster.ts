@@ -95,6 +95,11 @@ export class AlertPoster {
         return;
       }
       await this.sleep(delay);
+      if (this.stopped) {
+        // Shutdown cut the wait short: no more attempts.
+        this.observer.failed(batch.length, err.reason, err.message);
+        return;
+      }
       delay = Math.min(delay * 2, this.o.retryMaxDelayMs);
     }
   }
