@@ -5,6 +5,11 @@ need=()
 command -v rabbitmqctl >/dev/null || need+=(rabbitmq-server)
 # promtool and prometheus: the alert rule tests and the dashboards' PromQL against a real Prometheus.
 { command -v promtool >/dev/null && [ -x /usr/bin/prometheus ]; } || need+=(prometheus)
+# prometheus-alertmanager: notifications end to end (test/service/alertmanager.test.ts) and the
+# Prometheus rules routed to it (test/dashboards/alertmanager.test.ts).
+[ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
+# tmux: `cadf-exporter tail` tested as a terminal program (capture-pane).
+command -v tmux >/dev/null || need+=(tmux)
 # docker-compose: `docker-compose config` validates docker-compose.yml (no Docker engine needed).
 command -v docker-compose >/dev/null || need+=(docker-compose)
 if [ ${#need[@]} -gt 0 ]; then

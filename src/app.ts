@@ -17,6 +17,7 @@ import { ExportLoop } from './pipeline/export-loop.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { ResultRouter } from './pipeline/router.js';
 import { createHttpServer, listen } from './server/http.js';
+import { createNotifier } from './sinks/alertmanager/notifier.js';
 import { EventMetrics } from './sinks/metrics/event-metrics.js';
 import { Health } from './telemetry/health.js';
 import { createExporter, logsUrl, type OtlpExporterOptions } from './sinks/otlp/exporter.js';
@@ -90,6 +91,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     pipelineItems: () => held.pipeline?.heldItems ?? 0,
     names: (kind) => memory.sizeOf(kind),
     nameStorePending: () => naming.shared?.pendingCount ?? 0,
+    notificationsPending: () => notifier?.pending ?? 0,
   });
   const keystone = config.keystone.url !== '' ? new KeystoneClient(config.keystone, log) : undefined;
   // Shared name store and Keystone listing (issue 14; docs/names.md).
@@ -119,6 +121,20 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     { eventLag: (s) => health.eventLag(s), requeued: (why, n) => health.requeued(why, n) },
     log,
   );
+  // Notifications (issue 16, docs/notifications.md): fed each record once it is delivered, off the
+  // ack path (matching is synchronous and cheap; posting happens on the notifier's own queue).
+  const notifier = createNotifier(config.notify, otlp.resourceAttributes['cloud.region'] ?? '', {
+    sent: (n) => health.notificationsSent(n),
+    failed: (n, reason, message) => {
+      health.notificationsFailed(n, reason);
+      log.warn({ alerts: n, reason }, `notifications not posted to Alertmanager: ${message}`);
+    },
+    dropped: (n, reason) => health.notificationsDropped(n, reason),
+  });
+  if (notifier !== undefined) {
+    router.onDelivered((record) => notifier.notify(record));
+    log.info({ rules: notifier.ruleCount, alertmanager: config.notify.alertmanagerUrl.map(redactUrl) }, 'notifications to Alertmanager on');
+  }
   const loop = new ExportLoop(
     exporter,
     enricher,
@@ -209,6 +225,9 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       if (Date.now() >= deadline) log.warn({ timeoutMs: config.shutdownTimeoutMs }, 'deadline reached; what was not exported goes back to the queue');
       await Promise.all(sources.map((s) => s.close()));
       await exporter.shutdown().catch(() => undefined);
+      // Alerts of the records just exported still get their chance: until the deadline, or 1 s
+      // when the exports used it all up (a notification is worth one more second, not more).
+      await notifier?.shutdown(Math.max(deadline, Date.now() + 1000));
       await naming.close();
       enricher.close();
       unlock();

@@ -10,6 +10,7 @@ Commands:
   inspect    decode message bodies offline and print the log records they become
   config     print the effective configuration (secrets redacted)
   simulate   publish realistic CADF traffic to RabbitMQ (demos, dashboards and alert tests)
+  tail       follow the live events in a terminal, one line each (filters, --json)
 
 Run "cadf-exporter <command> --help" for a command's options.`;
 
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   inspect: inspectCommand,
   config: configCommand,
   simulate: (args, io) => import('./commands/simulate.js').then((m) => m.simulateCommand(args, io)),
+  tail: (args, io) => import('./commands/tail.js').then((m) => m.tailCommand(args, io)),
 };
 
 export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {

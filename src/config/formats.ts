@@ -117,6 +117,38 @@ export function registerFormats(): void {
     },
   });
   convict.addFormat({
+    name: 'optional-url-list',
+    coerce: splitList,
+    validate(v: unknown) {
+      if (!Array.isArray(v)) throw new Error('must be http:// or https:// URLs, comma-separated, or empty');
+      for (const u of v) {
+        let url: URL;
+        try {
+          url = new URL(String(u));
+        } catch {
+          throw new Error('must be http:// or https:// URLs, comma-separated (one is not a URL)');
+        }
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`must use http:// or https://, not ${url.protocol}//`);
+      }
+    },
+  });
+  convict.addFormat({
+    name: 'json-array',
+    // The env var and flag carry JSON; a config file an array already.
+    coerce: (v: unknown) => {
+      if (typeof v !== 'string') return v;
+      if (v.trim() === '') return [];
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        return v;
+      }
+    },
+    validate(v: unknown) {
+      if (!Array.isArray(v)) throw new Error('must be a JSON array');
+    },
+  });
+  convict.addFormat({
     name: 'positive-int',
     coerce: (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
     validate(v: unknown) {

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import convict from 'convict';
 import { brokerEntries } from './brokers.js';
 import { parseKeyValues } from './formats.js';
+import { loadRules } from '../sinks/alertmanager/notifier.js';
 import { redactUrl } from './redact.js';
 import { schema, type Config, type ConfigShape } from './schema.js';
 
@@ -122,6 +123,14 @@ function crossCheck(c: ConfigShape): void {
     if (queue === (b.deadLetterQueue ?? c.amqp.deadLetterQueue)) problems.push(`amqp.brokers "${b.name}": deadLetterQueue must differ from queue`);
     const t = b.tls ?? {};
     for (const f of [t.ca, t.cert, t.key]) if (f !== undefined && f !== '' && !existsSync(f)) problems.push(`amqp.brokers "${b.name}": TLS file ${f} does not exist`);
+  }
+  try {
+    const rules = loadRules(c.notify);
+    if (c.notify.alertmanagerUrl.length > 0 && rules.length === 0) {
+      problems.push('notify.alertmanagerUrl is set but there are no rules: set notify.builtinRules (CADF_NOTIFY_BUILTIN_RULES=true), notify.rules or notify.rulesFile');
+    }
+  } catch (err) {
+    problems.push((err as Error).message);
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 }

@@ -40,6 +40,7 @@ export function redactConfig(c: Config): unknown {
       logsEndpoint: optionalUrl(c.otlp.logsEndpoint),
       headers: Object.fromEntries(Object.keys(c.otlp.headers).map((k) => [k, MASK])),
     },
+    notify: { ...c.notify, alertmanagerUrl: c.notify.alertmanagerUrl.map(redactUrl) },
     enrich: { ...c.enrich, storeUrl: optionalUrl(c.enrich.storeUrl) },
     keystone: {
       ...c.keystone,

@@ -481,6 +481,65 @@ export const schema = {
       arg: 'keystone-prime-interval-seconds',
     },
   },
+  notify: {
+    alertmanagerUrl: {
+      doc: "Alertmanager base URL(s), comma-separated (every one of an HA cluster), e.g. http://alertmanager:9093: records matching a notification rule are posted to its v2 API (POST /api/v2/alerts). Empty: no notifications. See docs/notifications.md.",
+      format: 'optional-url-list',
+      default: [] as string[],
+      env: 'CADF_NOTIFY_ALERTMANAGER_URL',
+      arg: 'notify-alertmanager-url',
+      sensitive: true,
+    },
+    builtinRules: {
+      doc: 'Turn on the built-in notification rules: user deleted, project deleted, admin role granted, account locked, application credential created (docs/notifications.md).',
+      format: Boolean,
+      default: false,
+      env: 'CADF_NOTIFY_BUILTIN_RULES',
+      arg: 'notify-builtin-rules',
+    },
+    rules: {
+      doc: 'Notification rules as a JSON array of {name, severity (info, warning, critical), match {event, category, resourceType, operation, outcome, role, initiator, target, reason: a glob or a list of globs}, summary}. A rule replaces a built-in or file rule of the same name.',
+      format: 'json-array',
+      default: [] as unknown[],
+      env: 'CADF_NOTIFY_RULES',
+      arg: 'notify-rules',
+    },
+    rulesFile: {
+      doc: 'A JSON file holding an array of notification rules (as notify.rules).',
+      format: String,
+      default: '',
+      env: 'CADF_NOTIFY_RULES_FILE',
+      arg: 'notify-rules-file',
+    },
+    queueSize: {
+      doc: 'Alerts waiting to be posted at most; while Alertmanager is slow or away, more are dropped and counted (cadf_exporter_notifications_dropped_total), so notifications never hold up the export.',
+      format: 'positive-int',
+      default: 1000,
+      env: 'CADF_NOTIFY_QUEUE_SIZE',
+      arg: 'notify-queue-size',
+    },
+    timeoutMs: {
+      doc: 'Timeout of one POST to Alertmanager.',
+      format: 'positive-int',
+      default: 5000,
+      env: 'CADF_NOTIFY_TIMEOUT_MS',
+      arg: 'notify-timeout-ms',
+    },
+    maxRetries: {
+      doc: 'Retries of a failed POST (backoff from 0.5 s doubling to 10 s); then its alerts are given up and counted (cadf_exporter_notifications_failed_total).',
+      format: 'nat',
+      default: 3,
+      env: 'CADF_NOTIFY_MAX_RETRIES',
+      arg: 'notify-max-retries',
+    },
+    resolveAfterSeconds: {
+      doc: "How long an event's alert stays firing in Alertmanager before it resolves (its endsAt), counted from when it is posted.",
+      format: 'positive-int',
+      default: 3600,
+      env: 'CADF_NOTIFY_RESOLVE_AFTER_SECONDS',
+      arg: 'notify-resolve-after-seconds',
+    },
+  },
   log: {
     level: {
       doc: "The exporter's own log level (JSON lines on stderr).",
@@ -566,6 +625,16 @@ export interface ConfigShape {
     maxRequestsPerSecond: number;
     negativeCacheSeconds: number;
     primeIntervalSeconds: number;
+  };
+  notify: {
+    alertmanagerUrl: string[];
+    builtinRules: boolean;
+    rules: unknown[];
+    rulesFile: string;
+    queueSize: number;
+    timeoutMs: number;
+    maxRetries: number;
+    resolveAfterSeconds: number;
   };
   log: { level: string };
   shutdownTimeoutMs: number;

@@ -16,7 +16,7 @@ export interface Enricher {
   close(): void;
 }
 
-interface Want {
+export interface Want {
   readonly kind: NameKind;
   readonly ref: Ref;
 }
@@ -141,7 +141,7 @@ async function within(p: Promise<void>, deadline: number): Promise<void> {
 }
 
 /** The refs of an event whose names we look for. */
-function refsOf(ev: AuditEvent): Want[] {
+export function refsOf(ev: AuditEvent): Want[] {
   const out: Want[] = [];
   const add = (kind: NameKind, ref: Ref | undefined): void => {
     if (ref?.id !== undefined && ref.id !== '') out.push({ kind, ref });

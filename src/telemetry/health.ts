@@ -140,6 +140,26 @@ export const HEALTH_METRICS = {
     help: "Runs of the Keystone listing (keystone.primeIntervalSeconds), by result: success or error.",
     labelNames: ['result'],
   },
+  notificationsSent: {
+    name: 'cadf_exporter_notifications_sent_total',
+    help: 'Alerts (one per record and matching notification rule) Alertmanager accepted.',
+    labelNames: [],
+  },
+  notificationsFailed: {
+    name: 'cadf_exporter_notifications_failed_total',
+    help: 'Alerts no Alertmanager accepted after notify.maxRetries retries, by reason: timeout, network, status_4xx, status_5xx.',
+    labelNames: ['reason'],
+  },
+  notificationsDropped: {
+    name: 'cadf_exporter_notifications_dropped_total',
+    help: 'Alerts dropped before any attempt, by reason: queue_full (notify.queueSize alerts already waiting) or shutdown (still queued at the shutdown deadline).',
+    labelNames: ['reason'],
+  },
+  notificationsPending: {
+    name: 'cadf_exporter_notifications_pending',
+    help: 'Alerts waiting to be posted to Alertmanager (at most notify.queueSize).',
+    labelNames: [],
+  },
   buildInfo: {
     name: 'cadf_exporter_build_info',
     help: 'Always 1; the labels say which version runs on which Node.js.',
@@ -157,6 +177,8 @@ export interface HealthGauges {
   names(kind: (typeof NAME_KINDS)[number]): number;
   /** Names waiting for the shared store (0 without one). */
   nameStorePending(): number;
+  /** Alerts waiting for Alertmanager (0 without notifications). */
+  notificationsPending(): number;
 }
 
 /** The exporter's own health, one named method per thing that happens (no inc() elsewhere). */
@@ -184,6 +206,9 @@ export class Health {
   private readonly nameStoreLookups: Counter;
   private readonly namesPrimed: Counter;
   private readonly primeRuns: Counter;
+  private readonly notificationsSentCounter: Counter;
+  private readonly notificationsFailedCounter: Counter;
+  private readonly notificationsDroppedCounter: Counter;
 
   constructor(registry: Registry, version: string, gauges: HealthGauges) {
     const reg = { registers: [registry] };
@@ -266,6 +291,19 @@ export class Health {
     });
     this.namesPrimed = new Counter({ ...m.namesPrimed, labelNames: [...m.namesPrimed.labelNames], ...reg });
     this.primeRuns = new Counter({ ...m.primeRuns, labelNames: [...m.primeRuns.labelNames], ...reg });
+    this.notificationsSentCounter = new Counter({ ...m.notificationsSent, labelNames: [], ...reg });
+    this.notificationsFailedCounter = new Counter({ ...m.notificationsFailed, labelNames: [...m.notificationsFailed.labelNames], ...reg });
+    for (const reason of ['timeout', 'network', 'status_4xx', 'status_5xx']) this.notificationsFailedCounter.inc({ reason }, 0);
+    this.notificationsDroppedCounter = new Counter({ ...m.notificationsDropped, labelNames: [...m.notificationsDropped.labelNames], ...reg });
+    for (const reason of ['queue_full', 'shutdown']) this.notificationsDroppedCounter.inc({ reason }, 0);
+    new Gauge({
+      ...m.notificationsPending,
+      labelNames: [],
+      ...reg,
+      collect() {
+        this.set(gauges.notificationsPending());
+      },
+    });
     new Gauge({ ...m.buildInfo, labelNames: [...m.buildInfo.labelNames], ...reg }).set(
       { version, nodejs: process.version },
       1,
@@ -366,5 +404,17 @@ export class Health {
 
   primeRan(ok: boolean): void {
     this.primeRuns.inc({ result: ok ? 'success' : 'error' });
+  }
+
+  notificationsSent(n: number): void {
+    this.notificationsSentCounter.inc(n);
+  }
+
+  notificationsFailed(n: number, reason: string): void {
+    this.notificationsFailedCounter.inc({ reason }, n);
+  }
+
+  notificationsDropped(n: number, reason: string): void {
+    this.notificationsDroppedCounter.inc({ reason }, n);
   }
 }

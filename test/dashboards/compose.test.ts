@@ -8,6 +8,8 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseOptions } from '../../src/commands/simulate.js';
+import { waitFor } from '../support/exporter.js';
+import { freePort } from './prometheus.js';
 import { ROOT, dashboards } from './queries.js';
 
 const run = promisify(execFile);
@@ -54,7 +56,7 @@ function command(s: Service): string {
 
 describe('docker-compose.yml', () => {
   it('is valid Compose and has the whole stack', () => {
-    expect(Object.keys(services).sort()).toEqual(['exporter', 'grafana', 'loki', 'prometheus', 'rabbitmq', 'simulator']);
+    expect(Object.keys(services).sort()).toEqual(['alertmanager', 'exporter', 'grafana', 'loki', 'prometheus', 'rabbitmq', 'simulator', 'webhook']);
   });
 
   it('builds the exporter from the repo and runs `node dist/cli.js run`; the simulator is that image running simulate', () => {
@@ -75,11 +77,12 @@ describe('docker-compose.yml', () => {
 
   it('starts in order, on health', () => {
     const dep = (s: string): Record<string, string> => Object.fromEntries(Object.entries(services[s]!.depends_on ?? {}).map(([k, v]) => [k, v.condition]));
-    expect(dep('exporter')).toEqual({ rabbitmq: 'service_healthy', loki: 'service_healthy' });
+    expect(dep('exporter')).toEqual({ rabbitmq: 'service_healthy', loki: 'service_healthy', alertmanager: 'service_healthy' });
+    expect(dep('prometheus')).toMatchObject({ alertmanager: 'service_healthy' });
     expect(dep('simulator')).toMatchObject({ rabbitmq: 'service_healthy', exporter: 'service_healthy' });
     expect(dep('grafana')).toMatchObject({ prometheus: 'service_healthy', loki: 'service_healthy' });
     expect(Object.keys(dep('prometheus'))).toContain('exporter');
-    for (const name of ['rabbitmq', 'loki', 'prometheus', 'grafana']) expect(services[name]!.healthcheck?.test, name).toBeTruthy();
+    for (const name of ['rabbitmq', 'loki', 'prometheus', 'alertmanager', 'grafana']) expect(services[name]!.healthcheck?.test, name).toBeTruthy();
   });
 
   it('mounts files that exist: Prometheus with the rules, Loki with the ruler rules, Grafana provisioned', () => {
@@ -93,6 +96,8 @@ describe('docker-compose.yml', () => {
     expect(src('prometheus', '/etc/prometheus/rules')).toBe(join(ROOT, 'dashboards/alerts'));
     expect(src('loki', '/etc/loki/loki.yaml')).toBe(join(ROOT, 'deploy/loki/loki.yaml'));
     expect(src('loki', '/etc/loki/rules/fake')).toBe(join(ROOT, 'dashboards/loki-rules'));
+    expect(src('alertmanager', '/etc/alertmanager/alertmanager.yml')).toBe(join(ROOT, 'deploy/alertmanager/alertmanager.yml'));
+    expect(src('webhook', '/etc/webhook/print-notifications.mjs')).toBe(join(ROOT, 'deploy/alertmanager/print-notifications.mjs'));
     expect(src('grafana', '/etc/grafana/provisioning')).toBe(join(ROOT, 'deploy/grafana/provisioning'));
     expect(src('grafana', '/var/lib/grafana/dashboards')).toBe(join(ROOT, 'dashboards'));
     const g = services.grafana!.environment!;
@@ -137,6 +142,57 @@ describe('the files the stack mounts', () => {
     expect(cfg.schema_config.configs.at(-1)).toMatchObject({ store: 'tsdb', schema: 'v13' });
     expect(cfg.ruler.storage).toEqual({ type: 'local', local: { directory: '/etc/loki/rules' } });
     expect(cfg.ruler.enable_api).toBe(true);
+    expect((cfg.ruler as { alertmanager_url?: string }).alertmanager_url).toBe('http://alertmanager:9093');
+  });
+
+  it('the exporter, Prometheus and Loki send to the Alertmanager, which routes to the webhook', async () => {
+    const ex = services.exporter!.environment!;
+    expect(ex.CADF_NOTIFY_ALERTMANAGER_URL).toBe('http://alertmanager:9093');
+    expect(ex.CADF_NOTIFY_BUILTIN_RULES).toBe('true');
+    const prom = parseYaml(readFileSync(join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8')) as {
+      alerting: { alertmanagers: Array<{ static_configs: Array<{ targets: string[] }> }> };
+    };
+    expect(prom.alerting.alertmanagers[0]!.static_configs[0]!.targets).toEqual(['alertmanager:9093']);
+    const am = parseYaml(readFileSync(join(ROOT, 'deploy/alertmanager/alertmanager.yml'), 'utf8')) as {
+      receivers: Array<{ name: string; webhook_configs?: Array<{ url: string }> }>;
+    };
+    for (const r of am.receivers) expect(r.webhook_configs?.[0]?.url, r.name).toMatch(/^http:\/\/webhook:8080\//);
+    // Alertmanager's own check of the file (amtool, from Debian's prometheus-alertmanager).
+    const { stdout } = await run('amtool', ['check-config', join(ROOT, 'deploy/alertmanager/alertmanager.yml')]);
+    expect(stdout).toContain('SUCCESS');
+  });
+
+  it('the webhook stand-in prints a notification as a person reads it', async () => {
+    const { spawn } = await import('node:child_process');
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(ROOT, 'deploy/alertmanager/print-notifications.mjs')], { env: { PORT: String(port) } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.once('data', () => resolve());
+        child.once('exit', () => reject(new Error(`exited: ${out}`)));
+      });
+      const res = await fetch(`http://127.0.0.1:${port}/identity`, {
+        method: 'POST',
+        body: JSON.stringify({
+          alerts: [
+            {
+              status: 'firing',
+              labels: { alertname: 'KeystoneUserDeleted', severity: 'warning', cloud_region: 'RegionOne' },
+              annotations: { summary: 'A user was deleted.', description: 'USER DELETED: success: user alice (7ec4) by admin from 10.0.0.5', when: '2026-11-23T00:04:10Z', log_record_uid: 'u1' },
+            },
+          ],
+        }),
+      });
+      expect(res.status).toBe(200);
+      await waitFor(() => out.includes('record: u1'), 5000, () => out);
+      expect(out).toContain(
+        '[FIRING] KeystoneUserDeleted (warning, RegionOne)\n  A user was deleted.\n  USER DELETED: success: user alice (7ec4) by admin from 10.0.0.5\n  when: 2026-11-23T00:04:10Z\n  record: u1\n',
+      );
+    } finally {
+      child.kill();
+    }
   });
 
   it('Grafana provisions both datasources and the dashboards folder', () => {

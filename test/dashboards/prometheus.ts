@@ -37,15 +37,19 @@ export async function freePort(): Promise<number> {
  * deploy/prometheus/prometheus.yml (the docker compose stack's) with the test's target, the rule
  * files of this checkout, and a 1 s scrape and evaluation interval.
  */
-export function testConfig(target: string): string {
+export function testConfig(target: string, alertmanager?: string, ruleDir: string = ALERT_DIR): string {
   const cfg = parseYaml(readFileSync(join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8')) as {
     global: Record<string, string>;
+    alerting?: { alertmanagers: Array<{ static_configs: Array<{ targets: string[] }> }> };
     rule_files: string[];
     scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
   };
   cfg.global.scrape_interval = '1s';
   cfg.global.evaluation_interval = '1s';
-  cfg.rule_files = [join(ALERT_DIR, '*.yaml')];
+  cfg.rule_files = [join(ruleDir, '*.yaml')];
+  // The stack's Alertmanager, replaced by the test's, or none.
+  if (alertmanager !== undefined && cfg.alerting !== undefined) cfg.alerting.alertmanagers[0]!.static_configs[0]!.targets = [alertmanager];
+  else delete cfg.alerting;
   const job = cfg.scrape_configs.find((j) => j.job_name === 'cadf-exporter');
   if (job === undefined) throw new Error('deploy/prometheus/prometheus.yml has no cadf-exporter job');
   job.static_configs[0]!.targets = [target];

@@ -30,7 +30,7 @@ export function queueArgs(cfg: Pick<AmqpConfig, 'queueType'>): Record<string, un
   return cfg.queueType === 'quorum' ? { 'x-queue-type': 'quorum' } : {};
 }
 
-async function ensureExchange(conn: ChannelModel, name: string, durable: boolean): Promise<void> {
+export async function ensureExchange(conn: ChannelModel, name: string, durable: boolean): Promise<void> {
   // A failed passive declare closes its channel, so it gets a throwaway one.
   const probe = await conn.createChannel();
   probe.on('error', () => undefined);
