@@ -1,4 +1,5 @@
 import type { Classification } from './classify.js';
+import { redactQuery } from './query.js';
 import type { OsloNotification } from './envelope.js';
 import type { BasicEvent, CadfEvent, CadfResource, Outcome } from './model.js';
 import { serviceOf } from './service.js';
@@ -184,7 +185,7 @@ function buildApi(
   if (path !== undefined) {
     const q = path.indexOf('?');
     if (q >= 0) {
-      query = path.slice(q + 1);
+      query = redactQuery(path.slice(q + 1));
       path = path.slice(0, q);
     }
   }

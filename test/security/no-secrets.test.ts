@@ -90,7 +90,7 @@ describe('no secret in any output', () => {
   afterAll(() => new Promise<void>((r) => refuse.server.close(() => r())));
 
   it('the test covers every secret setting of the schema', () => {
-    const env = { ...secretEnv({ otlp: dead, keystone: dead, alertmanager: dead, store: dead }), CADF_AMQP_URL: 'x', CADF_AMQP_BROKERS: 'x' };
+    const env: Record<string, string> = { ...secretEnv({ otlp: dead, keystone: dead, alertmanager: dead, store: dead }), CADF_AMQP_URL: 'x', CADF_AMQP_BROKERS: 'x' };
     const secretSettings = listSettings().filter((s) => s.sensitive);
     for (const s of secretSettings) {
       const covered = env[s.env!] !== undefined || (s.envFallback !== undefined && env[s.envFallback] !== undefined) || s.key === 'otlp.endpoint';
