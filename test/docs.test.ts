@@ -48,3 +48,13 @@ describe('docs/metrics.md', () => {
     expect([...documented.keys()].filter((k) => !inCode.includes(k))).toEqual([]);
   });
 });
+
+describe('README.md', () => {
+  it('names every production dependency, with why, and no other', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Dependencies'));
+    const listed = [...section.matchAll(/^\| `([^`]+)` \| \S/gm)].map((m) => m[1]!);
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> };
+    expect(listed.sort()).toEqual(Object.keys(pkg.dependencies).sort());
+  });
+});

@@ -23,6 +23,10 @@ interface Service {
   volumes?: Array<string | { source?: string; target?: string; type?: string }>;
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test?: string[] | string; disable?: boolean };
+  read_only?: boolean;
+  user?: string;
+  cap_drop?: string[];
+  security_opt?: string[];
 }
 
 let services: Record<string, Service>;
@@ -106,6 +110,22 @@ describe('docker-compose.yml', () => {
     expect(command(services.loki!)).toContain('-config.file=/etc/loki/loki.yaml');
     expect(services.loki!.image).toMatch(/^grafana\/loki:3\./);
     expect(services.rabbitmq!.image).toMatch(/^rabbitmq:.*management/);
+  });
+
+  it('runs the exporter and the simulator unprivileged on a read-only root file system; the image is non-root', () => {
+    for (const name of ['exporter', 'simulator']) {
+      const s = services[name]!;
+      expect(s.read_only, name).toBe(true);
+      expect(s.user, name).toBe('node');
+      expect(s.cap_drop, name).toEqual(['ALL']);
+      expect(s.security_opt, name).toContain('no-new-privileges:true');
+    }
+    // What it writes goes to the /data volume, the only writable place.
+    expect(mounts(services.exporter!).map((m) => m.target)).toContain('/data');
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    const users = [...dockerfile.matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]);
+    expect(users.at(-1)).toBe('node');
+    expect(dockerfile).toMatch(/ENV[^\n]*\n(?:[^\n]*\\\n)*[^\n]*CADF_DATA_DIR=\/data/);
   });
 
   it('publishes ports on the loopback only', () => {
