@@ -120,6 +120,10 @@ describe('Prometheus scraping the locked metrics server', () => {
   it('is down without a client certificate or with one of another CA (RequireAndVerifyClientCert)', async () => {
     expect(await up('tls-no-client-cert')).toBe('0');
     expect(await up('tls-foreign-client-cert')).toBe('0');
+    const t = await targets();
+    expect(t.get('tls-no-client-cert')!.lastError).toMatch(/certificate required/);
+    // Refused in the handshake: never a 401, so the password was not what stopped it.
+    expect(t.get('tls-foreign-client-cert')!.lastError).not.toMatch(/401|^$/);
   });
 
   it('is down over plain HTTP to the TLS port', async () => {
