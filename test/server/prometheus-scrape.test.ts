@@ -2,6 +2,7 @@
 // real exporter process: one exporter behind TLS (a throwaway openssl CA), client certificates
 // (RequireAndVerifyClientCert) and basic auth; one behind plain HTTP and basic auth. Each
 // Prometheus job differs from the good one by one thing, and only the good ones are up.
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
@@ -146,5 +147,16 @@ describe('Prometheus scraping the locked metrics server', () => {
     }
     const auth = `Basic ${Buffer.from(`prometheus:${PASSWORD}`).toString('base64')}`;
     expect((await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { authorization: auth } })).status).toBe(200);
+  });
+
+  it("the image's HEALTHCHECK script passes with CADF_HEALTHCHECK_AUTH and fails without", async () => {
+    // /readyz is 200 once the exporter consumes from RabbitMQ.
+    const auth = { authorization: `Basic ${Buffer.from(`prometheus:${PASSWORD}`).toString('base64')}` };
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${plainExporter.metricsPort}/readyz`, { headers: auth })).status === 200, 20_000, () => plainExporter.stderr);
+    const check = (env: Record<string, string>): number | null =>
+      spawnSync(process.execPath, ['scripts/healthcheck.mjs'], { env: { PATH: process.env.PATH ?? '', CADF_METRICS_PORT: String(plainExporter.metricsPort), ...env } }).status;
+    expect(check({ CADF_HEALTHCHECK_AUTH: `prometheus:${PASSWORD}` })).toBe(0);
+    expect(check({})).toBe(1);
+    expect(check({ CADF_HEALTHCHECK_AUTH: 'prometheus:wrong' })).toBe(1);
   });
 });
