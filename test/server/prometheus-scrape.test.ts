@@ -3,10 +3,10 @@
 // (RequireAndVerifyClientCert) and basic auth; one behind plain HTTP and basic auth. Each
 // Prometheus job differs from the good one by one thing, and only the good ones are up.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
-import { stringify } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusProcess } from '../dashboards/prometheus.js';
 import { ExporterProcess, waitFor } from '../support/exporter.js';
@@ -14,7 +14,7 @@ import { makePki, type Pki } from '../support/pki.js';
 import { testNames } from '../support/rabbit.js';
 
 const PASSWORD = 'scrape-secret';
-const JOBS = 9;
+const JOBS = 10;
 let pki: Pki;
 let otherCa: Pki;
 let tlsExporter: ExporterProcess;
@@ -40,16 +40,22 @@ beforeAll(async () => {
   pki = makePki('cadf-scrape');
   otherCa = makePki('cadf-other');
   const hash = bcrypt.hashSync(PASSWORD, 10);
+  // deploy/web-config/web-config.yml with the throwaway CA's files (relative paths: relative to
+  // the web config file, as with exporter-toolkit) and the test's password.
+  const example = parseYaml(readFileSync('deploy/web-config/web-config.yml', 'utf8')) as { tls_server_config: Record<string, string>; basic_auth_users: Record<string, string> };
+  expect(example.tls_server_config.client_auth_type).toBe('RequireAndVerifyClientCert');
+  Object.assign(example.tls_server_config, { cert_file: 'server.crt', key_file: 'server.key', client_ca_file: 'ca.crt' });
+  example.basic_auth_users = { prometheus: hash };
   const tlsConfig = join(pki.dir, 'web-config.yml');
-  writeFileSync(
-    tlsConfig,
-    stringify({
-      // Relative paths: relative to the web config file, as with exporter-toolkit.
-      tls_server_config: { cert_file: 'server.crt', key_file: 'server.key', client_auth_type: 'RequireAndVerifyClientCert', client_ca_file: 'ca.crt' },
-      http_server_config: { headers: { 'X-Content-Type-Options': 'nosniff' } },
-      basic_auth_users: { prometheus: hash },
-    }),
-  );
+  writeFileSync(tlsConfig, stringify(example));
+  // deploy/web-config/prometheus-scrape.yml's job, pointed at the test's files and exporter.
+  const exampleJob = (parseYaml(readFileSync('deploy/web-config/prometheus-scrape.yml', 'utf8')) as { scrape_configs: Array<Record<string, unknown>> }).scrape_configs[0]!;
+  writeFileSync(join(pki.dir, 'password'), PASSWORD);
+  Object.assign(exampleJob, {
+    job_name: 'example',
+    tls_config: { ca_file: pki.caCert, cert_file: pki.clientCert, key_file: pki.clientKey },
+    basic_auth: { ...(exampleJob.basic_auth as Record<string, string>), password_file: join(pki.dir, 'password') },
+  });
   const plainConfig = join(pki.dir, 'web-config-plain.yml');
   writeFileSync(plainConfig, stringify({ basic_auth_users: { prometheus: hash } }));
   tlsExporter = ExporterProcess.spawn(ExporterProcess.envFor(testNames('webtls'), undefined, { CADF_WEB_CONFIG_FILE: tlsConfig }));
@@ -69,6 +75,7 @@ beforeAll(async () => {
     stringify({
       global: { scrape_interval: '1s', scrape_timeout: '900ms' },
       scrape_configs: [
+        { ...exampleJob, static_configs: [{ targets: [`127.0.0.1:${tlsPort}`] }] },
         job('tls-good', tlsPort, { scheme: 'https', tls_config: clientTls, basic_auth: good }),
         job('tls-wrong-password', tlsPort, { scheme: 'https', tls_config: clientTls, basic_auth: { ...good, password: 'wrong' } }),
         job('tls-wrong-ca', tlsPort, { scheme: 'https', tls_config: { ...clientTls, ca_file: otherCa.caCert }, basic_auth: good }),
@@ -103,6 +110,7 @@ afterAll(async () => {
 describe('Prometheus scraping the locked metrics server', () => {
   it('scrapes through TLS, a client certificate and basic auth', async () => {
     expect(await up('tls-good')).toBe('1');
+    expect(await up('example')).toBe('1');
     // The exporter's own series came through, not just an HTTP 200.
     expect((await prometheus.query('process_cpu_seconds_total{job="tls-good"}')).length).toBe(1);
     expect(tlsExporter.stderr).toContain('"metrics":"https://');
