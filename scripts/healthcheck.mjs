@@ -5,6 +5,7 @@
 // docs/metrics-security.md. Plain JavaScript, node's own modules: no curl or wget in the image.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { Buffer } from 'node:buffer';
 
 const https = process.env.CADF_HEALTHCHECK_SCHEME === 'https';
 const auth = process.env.CADF_HEALTHCHECK_AUTH;

@@ -87,7 +87,7 @@ export function parseWebConfig(doc: unknown, baseDir: string, source = 'web conf
     if (t.cert_file === undefined) fail('tls_server_config.cert_file', 'is required with tls_server_config');
     if (t.key_file === undefined) fail('tls_server_config.key_file', 'is required with tls_server_config');
     const auth = t.client_auth_type ?? 'NoClientCert';
-    if (typeof auth !== 'string' || !(CLIENT_AUTH as readonly string[]).includes(auth)) fail('tls_server_config.client_auth_type', `${String(auth)} is not one of ${CLIENT_AUTH.join(', ')}`);
+    if (typeof auth !== 'string' || !(CLIENT_AUTH as readonly string[]).includes(auth)) fail('tls_server_config.client_auth_type', `${JSON.stringify(auth)} is not one of ${CLIENT_AUTH.join(', ')}`);
     const clientAuthType = auth as ClientAuthType;
     const ca = t.client_ca_file !== undefined ? read('tls_server_config.client_ca_file', t.client_ca_file) : undefined;
     if (ca === undefined && (clientAuthType === 'VerifyClientCertIfGiven' || clientAuthType === 'RequireAndVerifyClientCert')) {
@@ -96,7 +96,7 @@ export function parseWebConfig(doc: unknown, baseDir: string, source = 'web conf
     const version = (key: string, dflt: string): TlsVersion => {
       const v = t[key] ?? dflt;
       const mapped = typeof v === 'string' ? VERSIONS[v] : undefined;
-      return mapped ?? fail(`tls_server_config.${key}`, `${String(v)} is not one of ${Object.keys(VERSIONS).join(', ')}`);
+      return mapped ?? fail(`tls_server_config.${key}`, `${JSON.stringify(v)} is not one of ${Object.keys(VERSIONS).join(', ')}`);
     };
     const minVersion = version('min_version', 'TLS12');
     const maxVersion = version('max_version', 'TLS13');

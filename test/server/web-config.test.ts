@@ -54,9 +54,9 @@ describe('parseWebConfig', () => {
     expect(problem({ tls_server_config: { cert_file: pki.serverCert } })).toMatch(/tls_server_config\.key_file: is required/);
     expect(problem({ basic_auth_users: { alice: 'pw' } })).toMatch(/basic_auth_users\.alice: is not a bcrypt hash .*htpasswd/);
     expect(problem({ basic_auth_users: { alice: 42 } })).toMatch(/basic_auth_users\.alice: is not a bcrypt hash/);
-    expect(problem({ tls_server_config: { cert_file: pki.serverCert, key_file: pki.serverKey, client_auth_type: 'RequireAndVerify' } })).toMatch(/client_auth_type: RequireAndVerify is not one of/);
+    expect(problem({ tls_server_config: { cert_file: pki.serverCert, key_file: pki.serverKey, client_auth_type: 'RequireAndVerify' } })).toMatch(/client_auth_type: "RequireAndVerify" is not one of/);
     expect(problem({ tls_server_config: { cert_file: pki.serverCert, key_file: pki.serverKey, client_auth_type: 'RequireAndVerifyClientCert' } })).toMatch(/client_ca_file: is required with client_auth_type RequireAndVerifyClientCert/);
-    expect(problem({ tls_server_config: { cert_file: pki.serverCert, key_file: pki.serverKey, min_version: 'TLS1.2' } })).toMatch(/min_version: TLS1\.2 is not one of TLS10, TLS11, TLS12, TLS13/);
+    expect(problem({ tls_server_config: { cert_file: pki.serverCert, key_file: pki.serverKey, min_version: 'TLS1.2' } })).toMatch(/min_version: "TLS1\.2" is not one of TLS10, TLS11, TLS12, TLS13/);
     expect(problem({ tls_server_config: { cert_file: pki.serverCert, key_file: pki.serverKey, min_version: 'TLS13', max_version: 'TLS12' } })).toMatch(/min_version: TLS13 is above max_version TLS12/);
     expect(problem({ tls_server_config: { cert_file: pki.serverCert, key_file: pki.serverKey, cipher_suites: ['TLS_AES_128_GCM_SHA256'] } })).toMatch(/cipher_suites: is not supported .*min_version: TLS13/);
     expect(problem({ http_server_config: { headers: { Server: 'x' } } })).toMatch(/http_server_config\.headers\.Server: is not one of/);
