@@ -179,8 +179,8 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const metricsAddress = await listen(server, config.metrics.host, config.metrics.port);
   // SIGHUP re-reads the web config (rotated certificates, changed users), as a Prometheus
   // reload does; a bad file is logged and the running one kept.
+  // Only with a file: without one SIGHUP keeps its default (it ends the process), as before.
   const onHup = (): void => {
-    if (webConfigFile === '') return;
     try {
       metricsServer.reload(loadWebConfig(webConfigFile));
       log.info({ file: webConfigFile }, 'web config reloaded');
@@ -188,7 +188,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       log.error({ file: webConfigFile, err: (err as Error).message }, 'web config not reloaded; the previous one stays');
     }
   };
-  process.on('SIGHUP', onHup);
+  if (webConfigFile !== '') process.on('SIGHUP', onHup);
   log.info({ config: redactConfig(config) }, 'configuration');
   log.info(
     {
