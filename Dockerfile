@@ -35,12 +35,14 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config ./config
+COPY scripts/healthcheck.mjs ./healthcheck.mjs
 # The name memory (names.jsonl) lives in /data: mount a volume there to keep it across restarts.
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 9464
-# Ready = connected to RabbitMQ and consuming. Node's own fetch: no curl or wget in the image.
+# Ready = connected to RabbitMQ and consuming. With a web config (TLS, basic auth) set
+# CADF_HEALTHCHECK_SCHEME=https and CADF_HEALTHCHECK_AUTH=user:password (docs/metrics-security.md).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.CADF_METRICS_PORT || 9464) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "healthcheck.mjs"]
 CMD ["node", "dist/cli.js", "run"]

@@ -16,7 +16,8 @@ import { RecentIds } from './pipeline/dedup.js';
 import { ExportLoop } from './pipeline/export-loop.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { ResultRouter } from './pipeline/router.js';
-import { createHttpServer, listen } from './server/http.js';
+import { createMetricsServer, listen } from './server/http.js';
+import { loadWebConfig, type WebConfig } from './server/web-config.js';
 import { createNotifier } from './sinks/alertmanager/notifier.js';
 import { EventMetrics } from './sinks/metrics/event-metrics.js';
 import { Health } from './telemetry/health.js';
@@ -77,6 +78,9 @@ function otlpTls(o: Config['otlp']): OtlpExporterOptions['tls'] {
 /** Wires sources -> pipeline -> sinks from the validated config, and starts consuming. */
 export async function startApp(config: Config, log: Logger): Promise<App> {
   routeOtelDiagnostics(log);
+  // Checked before anything opens or listens: a typo in the web config must not leave /metrics open.
+  const webConfigFile = config.metrics.webConfigFile;
+  const web: WebConfig | undefined = webConfigFile !== '' ? loadWebConfig(webConfigFile) : undefined;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const dataDir = config.enrich.dataDir;
@@ -193,16 +197,29 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   }
 
   let stopping = false;
-  const server = createHttpServer(registry, {
+  const metricsServer = createMetricsServer(registry, {
     healthy: () => !stopping,
     ready: () => !stopping && sources.every((s) => s.ready),
     sources: () => sources.map((s) => ({ name: s.name, ready: s.ready })),
-  });
+  }, web);
+  const server = metricsServer.server;
   const metricsAddress = await listen(server, config.metrics.host, config.metrics.port);
+  // SIGHUP re-reads the web config (rotated certificates, changed users), as a Prometheus
+  // reload does; a bad file is logged and the running one kept.
+  // Only with a file: without one SIGHUP keeps its default (it ends the process), as before.
+  const onHup = (): void => {
+    try {
+      metricsServer.reload(loadWebConfig(webConfigFile));
+      log.info({ file: webConfigFile }, 'web config reloaded');
+    } catch (err) {
+      log.error({ file: webConfigFile, err: (err as Error).message }, 'web config not reloaded; the previous one stays');
+    }
+  };
+  if (webConfigFile !== '') process.on('SIGHUP', onHup);
   log.info({ config: redactConfig(config) }, 'configuration');
   log.info(
     {
-      metrics: `http://${metricsAddress.address}:${metricsAddress.port}/metrics`,
+      metrics: `${metricsServer.scheme}://${metricsAddress.address}:${metricsAddress.port}/metrics`,
       otlp: url !== undefined ? redactUrl(url) : 'stdout (no endpoint configured)',
       protocol: otlp.protocol,
       sources: sources.map((s) => s.name),
@@ -231,6 +248,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       await naming.close();
       enricher.close();
       unlock();
+      process.off('SIGHUP', onHup);
       await new Promise<void>((r) => server.close(() => r()));
       log.info('stopped');
     })());

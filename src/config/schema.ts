@@ -313,6 +313,13 @@ export const schema = {
       env: 'CADF_METRICS_PORT',
       arg: 'metrics-port',
     },
+    webConfigFile: {
+      doc: 'Prometheus exporter-toolkit web configuration file (tls_server_config, basic_auth_users, http_server_config.headers) locking /metrics, /healthz and /readyz with TLS and/or basic auth. Read and checked at start; re-read on SIGHUP. Empty: plain HTTP, open. See docs/metrics-security.md.',
+      format: String,
+      default: '',
+      env: 'CADF_WEB_CONFIG_FILE',
+      arg: 'web-config-file',
+    },
   },
   decode: {
     maxMessageBytes: {
@@ -599,7 +606,7 @@ export interface ConfigShape {
     serviceName: string;
     resourceAttributes: Record<string, string>;
   };
-  metrics: { host: string; port: number };
+  metrics: { host: string; port: number; webConfigFile: string };
   decode: { maxMessageBytes: number };
   dedup: { size: number };
   enrich: {

@@ -245,7 +245,11 @@ describe('Dockerfile', () => {
     const user = lines.filter((l) => l.startsWith('USER ')).at(-1);
     expect(user).toBeDefined();
     expect(user).not.toMatch(/USER (root|0)\b/);
-    expect(text).toMatch(/HEALTHCHECK [\s\S]*\/readyz/);
+    // The HEALTHCHECK runs scripts/healthcheck.mjs (it speaks TLS and basic auth when the metrics
+    // server is locked), which asks /readyz.
+    expect(text).toMatch(/HEALTHCHECK [\s\S]*CMD \["node", "healthcheck\.mjs"\]/);
+    expect(text).toMatch(/^COPY scripts\/healthcheck\.mjs \.\/healthcheck\.mjs$/m);
+    expect(readFileSync(join(ROOT, 'scripts/healthcheck.mjs'), 'utf8')).toMatch(/path: '\/readyz'/);
     expect(lines.filter((l) => l.startsWith('CMD ')).at(-1)).toBe('CMD ["node", "dist/cli.js", "run"]');
     // The runtime stage has production dependencies only and what dist/ reads at run time.
     expect(text).toContain('npm ci --omit=dev');
@@ -255,6 +259,8 @@ describe('Dockerfile', () => {
   it('.dockerignore keeps node_modules, dist, .git and the tests out of the build context', () => {
     const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
     for (const p of ['node_modules', 'dist', '.git', 'test']) expect(ignored).toContain(p);
+    // scripts/ is out but for the HEALTHCHECK the Dockerfile copies; the exception comes after it.
+    expect(ignored.indexOf('!scripts/healthcheck.mjs')).toBeGreaterThan(ignored.indexOf('scripts'));
     for (const p of ['src', 'config', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']) expect(ignored).not.toContain(p);
   });
 });

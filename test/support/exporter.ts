@@ -20,7 +20,7 @@ export class ExporterProcess {
       // The exporter listens on a port the kernel picks (CADF_METRICS_PORT=0), so two tests can
       // never race for one; its "started" line says which.
       if (this.port === undefined) {
-        const m = /"metrics":"http:\/\/[^"]*:(\d+)\/metrics"/.exec(this.stderr);
+        const m = /"metrics":"https?:\/\/[^"]*:(\d+)\/metrics"/.exec(this.stderr);
         if (m) this.port = Number(m[1]);
       }
     });
