@@ -123,7 +123,7 @@ export const schema = {
         arg: 'amqp-tls-ca',
       },
       cert: {
-        doc: 'PEM client certificate file, for brokers that require one.',
+        doc: 'PEM client certificate file, for brokers that require one. With no user in an amqps:// URL, the exporter authenticates by this certificate (SASL EXTERNAL: the rabbitmq_auth_mechanism_ssl plugin) instead of as guest.',
         format: String,
         default: '',
         env: 'CADF_AMQP_TLS_CERT',

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
@@ -45,12 +46,15 @@ export class OtlpReceiver {
   private readonly sockets = new Set<Socket>();
   private port = 0;
 
+  /** With `tls`, an HTTPS endpoint (and, with `ca` and `requestCert`, one that wants client certificates). */
+  constructor(private readonly tls?: { cert: Buffer; key: Buffer; ca?: Buffer; requestCert?: boolean }) {}
+
   get url(): string {
-    return `http://127.0.0.1:${this.port}/v1/logs`;
+    return `${this.tls !== undefined ? 'https' : 'http'}://127.0.0.1:${this.port}/v1/logs`;
   }
 
   async listen(port = this.port): Promise<void> {
-    const server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -70,7 +74,13 @@ export class OtlpReceiver {
           res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(reply.body ?? '{}');
         })();
       });
-    });
+    };
+    const t = this.tls;
+    const server: Server =
+      t !== undefined
+        ? createHttpsServer({ cert: t.cert, key: t.key, ...(t.ca !== undefined ? { ca: t.ca } : {}), requestCert: t.requestCert === true, rejectUnauthorized: t.requestCert === true }, handler)
+        : createServer(handler);
+    // The raw sockets, TLS or not: close() must also cut connections still in their handshake.
     server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));

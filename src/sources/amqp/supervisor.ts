@@ -1,4 +1,5 @@
 import type { Logger } from '../../logger.js';
+import { describeConnectError } from './connect-error.js';
 import type { BrokerTarget } from './connect-options.js';
 
 export interface ReconnectOptions {
@@ -57,7 +58,7 @@ export class Supervisor {
         attempt = 0;
         await closed;
       } catch (err) {
-        this.log.warn({ broker: target.address, err: (err as Error).message }, 'cannot connect to RabbitMQ');
+        this.log.warn({ broker: target.address, err: describeConnectError(err) }, 'cannot connect to RabbitMQ');
         index += 1; // fail over to the next broker
       }
       this.observer.connected(false);
