@@ -1,0 +1,61 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** What the metrics read from a file source when scraped. */
+export interface FileStats {
+  files(): number;
+  /** Per file: bytes between its checkpoint and its end (what is not yet exported). */
+  lag(): ReadonlyArray<{ readonly path: string; readonly bytes: number }>;
+}
+
+/** The file source's own series, labelled by source name like the broker ones. */
+export class FileMetrics {
+  private readonly bytes: Counter<'source'>;
+  private readonly lines: Counter<'source'>;
+  private readonly skipped: Counter<'source'>;
+
+  constructor(
+    registry: Registry,
+    private readonly source: string,
+    stats: FileStats,
+  ) {
+    new Gauge({
+      name: 'cadf_exporter_file_watched',
+      help: 'Files the file source is reading (matched by the paths, or rotated away and being finished).',
+      labelNames: ['source'],
+      registers: [registry],
+      collect() {
+        this.set({ source }, stats.files());
+      },
+    });
+    new Gauge({
+      name: 'cadf_exporter_file_lag_bytes',
+      help: "Bytes of a file after its checkpoint: written by the service, not yet exported (the file's lag).",
+      labelNames: ['source', 'path'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const f of stats.lag()) this.set({ source, path: f.path }, f.bytes);
+      },
+    });
+    this.bytes = new Counter({ name: 'cadf_exporter_file_read_bytes_total', help: 'Bytes read from log files.', labelNames: ['source'], registers: [registry] });
+    this.lines = new Counter({ name: 'cadf_exporter_file_read_lines_total', help: 'Complete lines read from log files.', labelNames: ['source'], registers: [registry] });
+    this.skipped = new Counter({
+      name: 'cadf_exporter_file_skipped_lines_total',
+      help: 'Lines that are not notifications (the rest of the service log), skipped: not an error.',
+      labelNames: ['source'],
+      registers: [registry],
+    });
+    this.bytes.inc({ source }, 0);
+    this.lines.inc({ source }, 0);
+    this.skipped.inc({ source }, 0);
+  }
+
+  read(bytes: number, lines: number): void {
+    this.bytes.inc({ source: this.source }, bytes);
+    this.lines.inc({ source: this.source }, lines);
+  }
+
+  skippedLine(): void {
+    this.skipped.inc({ source: this.source });
+  }
+}
