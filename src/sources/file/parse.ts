@@ -57,7 +57,8 @@ function parsePlain(t: string): LineResult {
   if (brace < 0) return bad('bad_line', 'an oslo.messaging.notification line without a JSON notification');
   json = json.slice(brace);
   // oslo.log's ColorHandler (stdout logging) ends each line with ESC[00m.
-  json = json.replace(/\u001b\[[0-9;]*m$/, '');
+  const esc = json.lastIndexOf('\u001b[');
+  if (esc > 0 && json.endsWith('m')) json = json.slice(0, esc);
   return notificationOf(parseJson(json), 'the notification after the context bracket');
 }
 

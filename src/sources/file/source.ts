@@ -314,7 +314,7 @@ export class FileSource implements Source {
     t.inflight += 1;
     this.unsettled += 1;
     let settled = false;
-    const source = this;
+    const isLive = (): boolean => !this.closed && t.generation === generation;
     const delivery: Delivery = {
       body,
       meta: {},
@@ -329,7 +329,7 @@ export class FileSource implements Source {
         this.wake();
       },
       get live() {
-        return !source.closed && t.generation === generation;
+        return isLive();
       },
     };
     this.handler?.(delivery);
