@@ -260,7 +260,15 @@ export class FileSource implements Source {
       if (bytesRead === 0) break;
       const lines = t.splitter.push(Buffer.from(buf.subarray(0, bytesRead)));
       this.observer.read(bytesRead, lines.length);
-      for (const line of lines) this.onLine(t, line);
+      for (const line of lines) {
+        if (this.unsettled >= this.options.window) {
+          // The window filled within this chunk: the rest is read again once there is room, so
+          // what is held stays within the window whatever the chunk held.
+          t.splitter = new LineSplitter(line.start, this.options.maxLineBytes);
+          break;
+        }
+        this.onLine(t, line);
+      }
     }
   }
 
