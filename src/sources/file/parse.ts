@@ -51,10 +51,10 @@ function parsePlain(t: string): LineResult {
   // follows it is the landmark, then the first `{` after `] ` starts the notification.
   const at = t.indexOf(LOGGER);
   const close = t.indexOf('] ', at);
-  if (close < 0) return bad('bad_line', 'an oslo.messaging.notification line without its context bracket');
+  if (close < 0) return bad('not_notification', 'an oslo.messaging.notification line without its context bracket');
   let json = t.slice(close + 2);
   const brace = json.indexOf('{');
-  if (brace < 0) return bad('bad_line', 'an oslo.messaging.notification line without a JSON notification');
+  if (brace < 0) return bad('not_notification', 'an oslo.messaging.notification line without a JSON notification');
   json = json.slice(brace);
   // oslo.log's ColorHandler (stdout logging) ends each line with ESC[00m.
   const esc = json.lastIndexOf('\u001b[');
