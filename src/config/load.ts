@@ -114,6 +114,9 @@ function crossCheck(c: ConfigShape): void {
     const t = b.tls ?? {};
     for (const f of [t.ca, t.cert, t.key]) if (f !== undefined && f !== '' && !existsSync(f)) problems.push(`amqp.brokers "${b.name}": TLS file ${f} does not exist`);
   }
+  if (c.sources !== 'amqp' && c.file.paths.filter((p) => p.trim() !== '').length === 0) {
+    problems.push(`sources ${c.sources} reads log files: list them in file.paths (CADF_FILE_PATHS, e.g. /var/log/keystone/*.log)`);
+  }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 }
 
