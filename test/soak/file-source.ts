@@ -41,6 +41,8 @@ const e = ExporterProcess.spawn({
   CADF_FILE_PATHS: file,
   CADF_DATA_DIR: join(dir, 'data'),
   CADF_LOG_LEVEL: 'warn',
+  // SOAK_NODE_OPTIONS=--max-old-space-size=64 tells a leak (out of memory) from a heap V8 merely lets grow.
+  ...(process.env.SOAK_NODE_OPTIONS !== undefined ? { NODE_OPTIONS: process.env.SOAK_NODE_OPTIONS } : {}),
   OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: receiver.url,
 });
 const pid = e.child.pid!;

@@ -82,6 +82,11 @@ export class FileSource implements Source {
   private scanned = false;
   private unsettled = 0;
   private closed = false;
+  private polling = false;
+  /** A settle made room while a poll ran: poll again at once after it. */
+  private again = false;
+  /** Reading stopped because the window was full. */
+  private paused = false;
 
   constructor(
     private readonly options: FileSourceOptions,
@@ -135,22 +140,30 @@ export class FileSource implements Source {
     this.files.clear();
   }
 
+  /** One poll loop only: a timer is set only while no poll runs, and a new one replaces the old. */
   private schedule(ms: number): void {
-    if (!this.running) return;
+    if (!this.running || this.polling) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      this.tick = this.poll().catch((err: unknown) => this.log.warn({ source: this.name, err }, 'file poll failed'));
-      void this.tick.finally(() => this.schedule(this.options.pollIntervalMs));
+      this.timer = undefined;
+      this.polling = true;
+      this.tick = this.poll()
+        .catch((err: unknown) => this.log.warn({ source: this.name, err }, 'file poll failed'))
+        .finally(() => {
+          this.polling = false;
+          const again = this.again;
+          this.again = false;
+          this.schedule(again ? 0 : this.options.pollIntervalMs);
+        });
     }, ms);
   }
 
-  /** Called when a settle frees room in the window: read on now rather than at the next poll. */
+  /** Called on each settle: reading paused on a full window goes on now, not at the next poll. */
   private wake(): void {
-    if (!this.running || this.unsettled >= this.options.window) return;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    void this.tick.then(() => {
-      if (this.timer === undefined) this.schedule(0);
-    });
+    if (!this.paused || !this.running || this.unsettled >= this.options.window) return;
+    this.paused = false;
+    if (this.polling) this.again = true;
+    else this.schedule(0);
   }
 
   private async poll(): Promise<void> {
@@ -253,7 +266,11 @@ export class FileSource implements Source {
       t.fingerprint = await fingerprintOf(t.fh, t.fingerprintBytes);
     }
     const buf = Buffer.allocUnsafe(CHUNK);
-    while (this.running && !t.rewind && this.unsettled < this.options.window) {
+    while (this.running && !t.rewind) {
+      if (this.unsettled >= this.options.window) {
+        this.paused = true;
+        break;
+      }
       const at = t.splitter.readOffset;
       if (at >= t.size) break;
       const { bytesRead } = await t.fh.read(buf, 0, Math.min(CHUNK, t.size - at), at);
@@ -262,6 +279,7 @@ export class FileSource implements Source {
       this.observer.read(bytesRead, lines.length);
       for (const line of lines) {
         if (this.unsettled >= this.options.window) {
+          this.paused = true;
           // The window filled within this chunk: the rest is read again once there is room, so
           // what is held stays within the window whatever the chunk held.
           t.splitter = new LineSplitter(line.start, this.options.maxLineBytes);
