@@ -101,6 +101,8 @@ describe('file source (real exporter, real OTLP receiver, real files)', () => {
       const got = uids(receiver);
       expect(got.length).toBe(new Set(got).size);
       if (mode === 'create') expect(got.length).toBe(1500);
+      // Not read twice either (the exporter's duplicate check would hide it from the receiver).
+      expect(await e.metric('cadf_exporter_messages_received_total', { result: 'duplicate' })).toBe(0);
       expect(await e.stop()).toBe(0);
     });
   }
@@ -136,6 +138,7 @@ describe('file source (real exporter, real OTLP receiver, real files)', () => {
     writeFileSync(file, line(3) + line(4));
     await waitFor(() => receiver.accepted.length === 5, 20_000, () => e.stderr);
     expect(uids(receiver)).toEqual(['m-0', 'm-1', 'm-2', 'm-3', 'm-4']);
+    expect(await e.metric('cadf_exporter_messages_received_total', { result: 'duplicate' })).toBe(0);
     expect(await e.stop()).toBe(0);
   });
 });
