@@ -24,6 +24,8 @@ import { Health } from './telemetry/health.js';
 import { createExporter, logsUrl, type OtlpExporterOptions } from './sinks/otlp/exporter.js';
 import { brokerTargets } from './sources/amqp/connect-options.js';
 import { AmqpSource, type AmqpSourceOptions } from './sources/amqp/source.js';
+import { FileMetrics } from './sources/file/metrics.js';
+import { FileSource } from './sources/file/source.js';
 import type { Source } from './sources/types.js';
 
 export const VERSION = (
@@ -177,7 +179,9 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   });
   held.pipeline = p;
 
-  for (const options of amqpSourceOptions(config.amqp)) {
+  // CADF_SOURCES=file: no AmqpSource is built, so no broker connection is ever attempted.
+  const useAmqp = config.sources !== 'file';
+  for (const options of useAmqp ? amqpSourceOptions(config.amqp) : []) {
     const name = options.name;
     health.sourceAdded(name);
     sources.push(
@@ -194,6 +198,31 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
         requeued: () => undefined,
       }),
     );
+  }
+
+  if (config.sources !== 'amqp') {
+    const name = 'file';
+    const metrics: { m?: FileMetrics } = {};
+    const source = new FileSource(
+      {
+        name,
+        paths: config.file.paths,
+        startAt: config.file.startAt,
+        maxLineBytes: config.file.maxLineBytes,
+        pollIntervalMs: config.file.pollIntervalMs,
+        window: config.file.window,
+        dataDir,
+      },
+      log,
+      {
+        deadLettered: (code) => health.deadLettered(code),
+        deadLetterFailed: (code) => health.deadLetterFailed(code),
+        read: (bytes, lines) => metrics.m?.read(bytes, lines),
+        skipped: () => metrics.m?.skippedLine(),
+      },
+    );
+    metrics.m = new FileMetrics(registry, name, source.stats);
+    sources.push(source);
   }
 
   let stopping = false;

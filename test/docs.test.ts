@@ -6,9 +6,10 @@ import { ATTR } from '../src/cadf/attributes.js';
 import { DECODE_ERROR_CODES } from '../src/cadf/errors.js';
 import { EVENT_METRICS } from '../src/cadf/metrics.js';
 import { DELIVERY_ERROR_CODES } from '../src/pipeline/export-loop.js';
+import { FILE_METRICS } from '../src/sources/file/metrics.js';
 import { HEALTH_METRICS } from '../src/telemetry/health.js';
 
-const ALL_METRICS = [...Object.values(EVENT_METRICS), ...Object.values(HEALTH_METRICS)];
+const ALL_METRICS = [...Object.values(EVENT_METRICS), ...Object.values(HEALTH_METRICS), ...Object.values(FILE_METRICS)];
 
 /** First-column backticked names of the markdown table rows in a doc. */
 function tableKeys(doc: string): Map<string, string[]> {

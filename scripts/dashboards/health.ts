@@ -93,6 +93,13 @@ export function healthDashboard(): JsonObject {
     { ...series('In-flight messages', 'Messages received and not yet acknowledged, per instance (at most amqp.prefetch). Flat at the prefetch: exports are stuck.', [{ expr: sel('cadf_exporter_inflight_messages'), legend: '{{instance}}' }]), w: 8 },
   );
 
+  b.row('File source', 'Reading the services\' log files instead of (or as well as) RabbitMQ (CADF_SOURCES=file or both; README "Without RabbitMQ"). Empty without a file source.');
+  b.line(
+    { ...series('File lag', 'Bytes of each log file after its checkpoint: written by the service, not yet exported. Growing: exports are failing or slow, or reading is paused because the pipeline is full (file.window). Back to 0 when caught up.', [{ expr: sel('cadf_exporter_file_lag_bytes'), legend: '{{instance}} {{path}}' }], { unit: 'bytes' }), w: 8 },
+    { ...series('Lines read and skipped', 'Lines read from log files per second, and those that were not notifications (the rest of the service log, skipped: not an error).', [{ expr: `sum by (instance) (rate(${sel('cadf_exporter_file_read_lines_total')}[$__rate_interval]))`, legend: '{{instance}} read' }, { expr: `sum by (instance) (rate(${sel('cadf_exporter_file_skipped_lines_total')}[$__rate_interval]))`, legend: '{{instance}} skipped' }]), w: 8 },
+    { ...series('Files watched', 'Files the paths match now, plus rotated-away files still being finished.', [{ expr: sel('cadf_exporter_file_watched'), legend: '{{instance}}' }]), w: 8 },
+  );
+
   b.row('Process', 'Memory, CPU and the event loop of the Node.js process.');
   b.line(
     { ...series('Memory', 'Resident memory and the V8 heap. Memory grows with amqp.prefetch (messages held until exported) and the name memory (enrich.maxNames); a heap that only grows across hours is a leak: report it with the exporter\'s version.', [

@@ -132,6 +132,9 @@ function crossCheck(c: ConfigShape): void {
   } catch (err) {
     problems.push((err as Error).message);
   }
+  if (c.sources !== 'amqp' && c.file.paths.filter((p) => p.trim() !== '').length === 0) {
+    problems.push(`sources ${c.sources} reads log files: list them in file.paths (CADF_FILE_PATHS, e.g. /var/log/keystone/*.log)`);
+  }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 }
 

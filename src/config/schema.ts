@@ -547,6 +547,50 @@ export const schema = {
       arg: 'notify-resolve-after-seconds',
     },
   },
+  sources: {
+    doc: 'Where events come from: amqp (RabbitMQ), file (the services\' log files, no broker connection at all) or both.',
+    format: ['amqp', 'file', 'both'],
+    default: 'amqp',
+    env: 'CADF_SOURCES',
+    arg: 'sources',
+  },
+  file: {
+    paths: {
+      doc: 'With sources file or both: log files to read, comma-separated paths and globs (* and ? within a path segment), matched again every poll so new files are picked up. E.g. /var/log/keystone/*.log,/var/log/kolla/*/*.log.',
+      format: Array,
+      default: [] as string[],
+      env: 'CADF_FILE_PATHS',
+      arg: 'file-paths',
+    },
+    startAt: {
+      doc: 'Where to start in a file never seen before that exists at start: its beginning (backfill) or its end. Files appearing later are always read from their beginning.',
+      format: ['beginning', 'end'],
+      default: 'beginning',
+      env: 'CADF_FILE_START_AT',
+      arg: 'file-start-at',
+    },
+    maxLineBytes: {
+      doc: 'Longer lines (container partial lines joined) are dead-lettered (too_large) without being held whole.',
+      format: 'positive-int',
+      default: 1048576,
+      env: 'CADF_FILE_MAX_LINE_BYTES',
+      arg: 'file-max-line-bytes',
+    },
+    pollIntervalMs: {
+      doc: 'How often the paths are matched and each file is checked for new lines, rotation and truncation (polling, not inotify: it survives rename rotation and network filesystems).',
+      format: 'positive-int',
+      default: 250,
+      env: 'CADF_FILE_POLL_INTERVAL_MS',
+      arg: 'file-poll-interval-ms',
+    },
+    window: {
+      doc: 'Notification lines handed to the pipeline and not yet exported, at most: reading pauses at this many (bounded memory whatever the backlog).',
+      format: 'positive-int',
+      default: 1000,
+      env: 'CADF_FILE_WINDOW',
+      arg: 'file-window',
+    },
+  },
   log: {
     level: {
       doc: "The exporter's own log level (JSON lines on stderr).",
@@ -643,6 +687,8 @@ export interface ConfigShape {
     maxRetries: number;
     resolveAfterSeconds: number;
   };
+  sources: 'amqp' | 'file' | 'both';
+  file: { paths: string[]; startAt: 'beginning' | 'end'; maxLineBytes: number; pollIntervalMs: number; window: number };
   log: { level: string };
   shutdownTimeoutMs: number;
 }

@@ -111,3 +111,19 @@ describe('redactConfig', () => {
     expect(text).toContain('"Authorization":"***"');
   });
 });
+
+describe('file source settings', () => {
+  it('default to the queue only; CADF_SOURCES=file takes comma-separated paths and globs', () => {
+    expect(load().sources).toBe('amqp');
+    const c = load([], { CADF_SOURCES: 'file', CADF_FILE_PATHS: '/var/log/keystone/*.log,/var/log/kolla/*/*.log', CADF_FILE_START_AT: 'end' });
+    expect(c.sources).toBe('file');
+    expect(c.file.paths).toEqual(['/var/log/keystone/*.log', '/var/log/kolla/*/*.log']);
+    expect(c.file.startAt).toBe('end');
+    expect(c.file.startAt).not.toBe(load().file.startAt);
+  });
+
+  it('a file source without paths, or an unknown source, is a configuration error', () => {
+    expect(error(() => load([], { CADF_SOURCES: 'both' }))).toContain('CADF_FILE_PATHS');
+    expect(error(() => load([], { CADF_SOURCES: 'kafka' }))).toContain('sources');
+  });
+});
