@@ -199,7 +199,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       await Promise.all(sources.map((s) => s.close()));
       await exporter.shutdown().catch(() => undefined);
       await naming.close();
-      enricher.close();
+      await enricher.close();
       unlock();
       await new Promise<void>((r) => server.close(() => r()));
       log.info('stopped');

@@ -16,57 +16,58 @@ function open(d: string, maxEntries = 1000): NameMemory {
 }
 
 describe('NameMemory', () => {
-  it('learns, answers, and keeps what it learned across a restart', () => {
+  it('learns, answers, and keeps what it learned across a restart', async () => {
     const d = dir();
     const m = open(d);
     m.learn('user', 'u1', 'alice', 'default');
     m.learn('project', 'p1', 'demo');
     expect(m.get('user', 'u1')).toMatchObject({ n: 'alice', d: 'default' });
     expect(m.get('user', 'p1')).toBeUndefined(); // kinds are separate
-    m.close();
+    await m.close();
     const again = open(d);
     expect(again.get('user', 'u1')?.n).toBe('alice');
     expect(again.get('project', 'p1')?.n).toBe('demo');
     expect(again.sizeOf('user')).toBe(1);
-    again.close();
+    await again.close();
   });
 
-  it('a rename wins; learning the same name again writes nothing', () => {
+  it('a rename wins; learning the same name again writes nothing', async () => {
     const d = dir();
     const m = open(d);
     m.learn('user', 'u1', 'alice');
     m.learn('user', 'u1', 'alice');
-    m.flush();
+    await m.flush();
     m.learn('user', 'u1', 'alice2');
-    m.close();
+    await m.close();
     expect(readFileSync(join(d, 'names.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
     expect(open(d).get('user', 'u1')?.n).toBe('alice2');
   });
 
-  it('recovers from a line cut short by a crash, and from garbage', () => {
+  it('recovers from a line cut short by a crash, and from garbage', async () => {
     const d = dir();
     const m = open(d);
     m.learn('user', 'u1', 'alice');
     m.learn('user', 'u2', 'bob');
-    m.close();
+    await m.close();
     appendFileSync(join(d, 'names.jsonl'), '{"k":"user","i":"u3","n":"car'); // kill -9 mid-write
     appendFileSync(join(d, 'names.jsonl'), '\n\u0000\u0000garbage\n{"k":1}\n');
     const again = open(d);
     expect(again.size).toBe(2);
     expect(again.get('user', 'u2')?.n).toBe('bob');
-    // The damaged lines are compacted away.
+    // The damaged lines are compacted away (in the background: flush waits for it).
+    await again.flush();
     expect(readFileSync(join(d, 'names.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
-    again.close();
+    await again.close();
   });
 
-  it('compacts a log that has grown with rewrites', () => {
+  it('compacts a log that has grown with rewrites', async () => {
     const d = dir();
     const m = open(d);
     for (let i = 0; i < 3000; i++) {
       m.learn('user', 'u1', `name-${i}`);
-      m.flush();
+      await m.flush();
     }
-    m.close();
+    await m.close();
     expect(readFileSync(join(d, 'names.jsonl'), 'utf8').trim().split('\n').length).toBeLessThan(1100);
     expect(open(d).get('user', 'u1')?.n).toBe('name-2999');
   });
@@ -83,12 +84,12 @@ describe('NameMemory', () => {
     expect(m.sizeOf('user')).toBe(3);
   });
 
-  it('without a data directory it still works, in memory', () => {
+  it('without a data directory it still works, in memory', async () => {
     const m = new NameMemory(undefined, { maxEntries: 10, flushIntervalMs: 1000 }, log);
     m.open();
     m.learn('role', 'r1', 'admin');
     expect(m.get('role', 'r1')?.n).toBe('admin');
-    m.close();
+    await m.close();
   });
 });
 
