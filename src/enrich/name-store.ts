@@ -109,6 +109,8 @@ export class NameStore {
       this.handle = h;
     }
     const h = this.handle;
+    // After a failed cut the file holds a fragment of unknown length: measure where it ends.
+    if (this.partial) this.goodLength = (await h.stat()).size;
     let wrote = false;
     try {
       // In chunks: the first flush after priming from Keystone may hold every name.
