@@ -46,7 +46,7 @@ async function measure(n: number): Promise<void> {
 async function compaction(n: number, log: Logger): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cadf-bench-names-'));
   const stored = new NameMemory(new NameStore(dir), { maxEntries: n, flushIntervalMs: 60_000 }, log);
-  await stored.open();
+  stored.open();
   fill(stored, n);
   await stored.flush();
   const delay = monitorEventLoopDelay({ resolution: 1 });

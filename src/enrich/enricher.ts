@@ -13,7 +13,8 @@ export interface EnrichObserver {
 /** Enrichment runs on a batch of decoded events, before they become records. */
 export interface Enricher {
   enrich(events: readonly AuditEvent[]): Promise<void>;
-  close(): void;
+  /** May wait for the name memory's last writes. */
+  close(): Promise<void> | void;
 }
 
 interface Want {

@@ -3,6 +3,7 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, wri
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { lockDataDir } from '../../src/enrich/data-dir-lock.js';
@@ -10,6 +11,7 @@ import { NameMemory } from '../../src/enrich/name-memory.js';
 import { NameStore } from '../../src/enrich/name-store.js';
 
 const log = pino({ level: 'silent' });
+const run = promisify(execFile);
 const dir = () => mkdtempSync(join(tmpdir(), 'cadf-names-'));
 function open(d: string, maxEntries = 1000): NameMemory {
   const m = new NameMemory(new NameStore(d), { maxEntries, flushIntervalMs: 60_000 }, log);
@@ -150,14 +152,7 @@ describe('lockDataDir', () => {
       if (stale) lockWith(d, { bootId: 'an-earlier-boot' });
       const startAt = Date.now() + 2000;
       const outputs = await Promise.all(
-        [1, 2].map(
-          () =>
-            new Promise<string>((resolve, reject) => {
-              execFile(process.execPath, ['--import', 'tsx', child, d, String(startAt), '1500'], (err, stdout) =>
-                err ? reject(err) : resolve(stdout.trim()),
-              );
-            }),
-        ),
+        [1, 2].map(async () => (await run(process.execPath, ['--import', 'tsx', child, d, String(startAt), '1500'])).stdout.trim()),
       );
       expect(outputs.filter((o) => o === 'locked')).toHaveLength(1);
       expect(outputs.filter((o) => o.startsWith('refused data directory'))).toHaveLength(1);

@@ -16,10 +16,10 @@ class FakeFile implements FileLike {
   truncateFails = false;
   private failNext = false;
 
-  async write(buffer: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }> {
+  write(buffer: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }> {
     if (this.failNext) {
       this.failNext = false;
-      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
     }
     let n = Math.min(length, this.maxWrite);
     if (this.failures > 0) {
@@ -28,15 +28,16 @@ class FakeFile implements FileLike {
       n = Math.min(n, 10);
     }
     this.content = Buffer.concat([this.content, buffer.subarray(offset, offset + n)]);
-    return { bytesWritten: n };
+    return Promise.resolve({ bytesWritten: n });
   }
   async sync(): Promise<void> {}
-  async truncate(length: number): Promise<void> {
-    if (this.truncateFails) throw Object.assign(new Error('EIO: i/o error, ftruncate'), { code: 'EIO' });
+  truncate(length: number): Promise<void> {
+    if (this.truncateFails) return Promise.reject(Object.assign(new Error('EIO: i/o error, ftruncate'), { code: 'EIO' }));
     this.content = this.content.subarray(0, length);
+    return Promise.resolve();
   }
-  async stat(): Promise<{ size: number }> {
-    return { size: this.content.length };
+  stat(): Promise<{ size: number }> {
+    return Promise.resolve({ size: this.content.length });
   }
   async close(): Promise<void> {}
 }
@@ -46,7 +47,7 @@ const lines = (f: FakeFile) => f.content.toString('utf8').split('\n').filter((l)
 
 function storeOn(file: FakeFile): { store: NameStore; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'cadf-store-'));
-  return { store: new NameStore(dir, async () => file), dir };
+  return { store: new NameStore(dir, () => Promise.resolve(file)), dir };
 }
 
 /** What load() makes of the fake's bytes, read back from a real file. */
