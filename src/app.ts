@@ -80,6 +80,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     names: (kind) => memory.sizeOf(kind),
     nameStorePending: () => naming.shared?.pendingCount ?? 0,
   });
+  memory.onWriteFailure(() => health.nameMemoryWriteFailed());
   const keystone = config.keystone.url !== '' ? new KeystoneClient(config.keystone, log) : undefined;
   // Shared name store and Keystone listing (issue 14; docs/names.md).
   const naming: SharedNaming = await startSharedNames(config, memory, keystone, health, log);

@@ -36,6 +36,7 @@ export class NameMemory {
   private writeErrors = 0;
   private timer: NodeJS.Timeout | undefined;
   private listener: ((r: NameRecord) => void) | undefined;
+  private writeFailureListener: (() => void) | undefined;
 
   constructor(
     private readonly store: NameStore | undefined,
@@ -100,6 +101,11 @@ export class NameMemory {
     return this.counts[NAME_KINDS.indexOf(kind)] ?? 0;
   }
 
+  /** Called on each failed write to the data directory (a metric counts them). */
+  onWriteFailure(listener: () => void): void {
+    this.writeFailureListener = listener;
+  }
+
   /** Writes that failed (full disk, I/O error) and were kept for the next flush. */
   get failedWrites(): number {
     return this.writeErrors;
@@ -147,6 +153,7 @@ export class NameMemory {
       for (const k of this.pending) batch.add(k);
       this.pending = batch;
       this.writeErrors += 1;
+      this.writeFailureListener?.();
       const e = err as NodeJS.ErrnoException;
       this.log.error(
         { err: e.message, code: e.code, queued: this.pending.size, failedWrites: this.writeErrors },

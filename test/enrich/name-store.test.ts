@@ -101,12 +101,15 @@ describe('NameMemory on a full disk', () => {
     const file = new FakeFile();
     const { store } = storeOn(file);
     const memory = new NameMemory(store, { maxEntries: 100, flushIntervalMs: 60_000 }, pino({ level: 'silent' }));
+    let counted = 0;
+    memory.onWriteFailure(() => (counted += 1));
     memory.open();
     memory.learn('user', 'u1', 'alice');
     memory.learn('project', 'p1', 'demo');
     file.failures = 1;
     await memory.flush();
     expect(memory.failedWrites).toBe(1);
+    expect(counted).toBe(1);
     expect(lines(file)).toHaveLength(0);
     memory.learn('user', 'u2', 'bob');
     await memory.flush();
