@@ -1,5 +1,5 @@
 import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
-import { open as openFile, rename } from 'node:fs/promises';
+import { open as openFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** One learned name. `k` kind, `i` id, `n` name, `d` the user's domain id, `t` when (unix s). */
@@ -143,9 +143,13 @@ export class NameStore {
     try {
       for (const chunk of chunks(records, '')) await writeAll(fh, chunk);
       await fh.sync();
-    } finally {
-      await fh.close();
+    } catch (err) {
+      // A half-written copy on a full disk would only take the room the appends need.
+      await fh.close().catch(() => undefined);
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
     }
+    await fh.close();
     await this.close();
     await rename(tmp, this.path);
     const dirFh = await this.open(this.dir, 'r');

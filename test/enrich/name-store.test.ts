@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { open as openReal } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -93,6 +94,32 @@ describe('NameStore writes', () => {
     file.failures = 1;
     await expect(store.append([rec(4)])).rejects.toThrow(/ENOSPC/);
     expect(reload(file)).toEqual({ records: [rec(1), rec(2), rec(3)], corruptLines: 1 });
+  });
+});
+
+describe('NameStore compaction on a full disk', () => {
+  it('leaves the log as it was and removes its half-written copy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cadf-store-'));
+    const full = async (path: string, flags: 'a' | 'w' | 'r'): Promise<FileLike> => {
+      const real = await openReal(path, flags);
+      if (!path.endsWith('.tmp')) return real;
+      return {
+        write: () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })),
+        sync: () => real.sync(),
+        truncate: (n) => real.truncate(n),
+        stat: () => real.stat(),
+        close: () => real.close(),
+      };
+    };
+    const store = new NameStore(dir, full);
+    await store.append([rec(1), rec(2)]);
+    const before = readFileSync(join(dir, 'names.jsonl'), 'utf8');
+    await expect(store.compact([rec(2)])).rejects.toThrow(/ENOSPC/);
+    expect(existsSync(join(dir, 'names.jsonl.tmp'))).toBe(false);
+    expect(readFileSync(join(dir, 'names.jsonl'), 'utf8')).toBe(before);
+    await store.append([rec(3)]);
+    await store.close();
+    expect(readFileSync(join(dir, 'names.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);
   });
 });
 
