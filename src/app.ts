@@ -99,6 +99,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     nameStorePending: () => naming.shared?.pendingCount ?? 0,
     notificationsPending: () => notifier?.pending ?? 0,
   });
+  memory.onWriteFailure(() => health.nameMemoryWriteFailed());
   const keystone = config.keystone.url !== '' ? new KeystoneClient(config.keystone, log) : undefined;
   // Shared name store and Keystone listing (issue 14; docs/names.md).
   const naming: SharedNaming = await startSharedNames(config, memory, keystone, health, log);
@@ -275,7 +276,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       // when the exports used it all up (a notification is worth one more second, not more).
       await notifier?.shutdown(Math.max(deadline, Date.now() + 1000));
       await naming.close();
-      enricher.close();
+      await enricher.close();
       unlock();
       process.off('SIGHUP', onHup);
       await new Promise<void>((r) => server.close(() => r()));

@@ -13,7 +13,8 @@ export interface EnrichObserver {
 /** Enrichment runs on a batch of decoded events, before they become records. */
 export interface Enricher {
   enrich(events: readonly AuditEvent[]): Promise<void>;
-  close(): void;
+  /** May wait for the name memory's last writes. */
+  close(): Promise<void> | void;
 }
 
 export interface Want {
@@ -92,9 +93,10 @@ export class NameEnricher implements Enricher {
     if (!inTime) for (let i = 0; i < missing.size; i++) this.observer.lookup('timeout');
   }
 
-  close(): void {
+  /** Stops lookups and waits until the name memory's last writes are on disk. */
+  async close(): Promise<void> {
     this.keystone?.close();
-    this.memory.close();
+    await this.memory.close();
   }
 
   /** One Keystone lookup for refs sharing an id; names them and teaches the memory. */

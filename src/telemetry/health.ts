@@ -110,6 +110,11 @@ export const HEALTH_METRICS = {
     help: 'Deletion records of a user, project, domain, group or role that went out with no name for it, by kind: no event, store or Keystone listing taught it in time.',
     labelNames: ['kind'],
   },
+  nameMemoryWriteFailures: {
+    name: 'cadf_exporter_name_memory_write_failures_total',
+    help: 'Writes of the name memory to the data directory that failed (full disk, I/O error); the names stay queued and are retried.',
+    labelNames: [],
+  },
   nameStoreUp: {
     name: 'cadf_exporter_name_store_up',
     help: '1 while the shared name store (enrich.storeUrl) answers, else 0, by store (mysql or postgres); absent without a store.',
@@ -203,6 +208,7 @@ export class Health {
   private readonly unnamedDeletions: Counter;
   private readonly nameStoreUpGauge: Gauge;
   private readonly nameStoreErrors: Counter;
+  private readonly nameMemoryWriteFailures: Counter;
   private readonly nameStoreLookups: Counter;
   private readonly namesPrimed: Counter;
   private readonly primeRuns: Counter;
@@ -278,6 +284,8 @@ export class Health {
     });
     this.unnamedDeletions = new Counter({ ...m.unnamedDeletions, labelNames: [...m.unnamedDeletions.labelNames], ...reg });
     for (const kind of NAME_KINDS) this.unnamedDeletions.inc({ kind }, 0);
+    this.nameMemoryWriteFailures = new Counter({ ...m.nameMemoryWriteFailures, labelNames: [], ...reg });
+    this.nameMemoryWriteFailures.inc(0);
     this.nameStoreUpGauge = new Gauge({ ...m.nameStoreUp, labelNames: [...m.nameStoreUp.labelNames], ...reg });
     this.nameStoreErrors = new Counter({ ...m.nameStoreErrors, labelNames: [...m.nameStoreErrors.labelNames], ...reg });
     this.nameStoreLookups = new Counter({ ...m.nameStoreLookups, labelNames: [...m.nameStoreLookups.labelNames], ...reg });
@@ -388,6 +396,10 @@ export class Health {
 
   nameStoreUp(store: string, up: boolean): void {
     this.nameStoreUpGauge.set({ store }, up ? 1 : 0);
+  }
+
+  nameMemoryWriteFailed(): void {
+    this.nameMemoryWriteFailures.inc();
   }
 
   nameStoreFailed(op: string): void {
