@@ -199,7 +199,7 @@ function buildApi(
       ? Math.max(0, Math.round(secondsBetween(e.eventTime, e.reporterTime) * 1e6) / 1e6)
       : undefined;
   return {
-    service: serviceOf(e.target?.typeURI, e.target?.name, exchange),
+    service: serviceOf(e.target?.typeURI, e.target?.name, exchange, e.observer?.typeURI),
     phase,
     path,
     query,

@@ -26,7 +26,7 @@ export const schema = {
       sensitive: true,
     },
     exchanges: {
-      doc: "Exchanges to bind to: each publishing service's control_exchange (keystone; openstack for keystonemiddleware in services that never set one; nova, cinder, glance, neutron, swift...).",
+      doc: "Exchanges to bind to: each publishing service's control_exchange (keystone; openstack for keystonemiddleware in services that never set one; nova, cinder, glance, neutron, swift...). amq.default (the default exchange, which cannot be bound) consumes the queue as named, for producers that send bare CADF to a named queue (sapcc/go-bits); an existing queue of that name is then used as the producer declared it.",
       format: 'string-list',
       default: ['keystone', 'openstack'] as string[],
       env: 'CADF_AMQP_EXCHANGES',
