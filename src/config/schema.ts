@@ -28,7 +28,9 @@ export const schema = {
     exchanges: {
       doc: "Exchanges to bind to: each publishing service's control_exchange (keystone; openstack for keystonemiddleware in services that never set one; nova, cinder, glance, neutron, swift...). amq.default (the default exchange, which cannot be bound) consumes the queue as named, for producers that send bare CADF to a named queue (sapcc/go-bits); an existing queue of that name is then used as the producer declared it.",
       format: 'string-list',
-      default: ['keystone', 'openstack'] as string[],
+      // Each project's own oslo control_exchange default (README, "Configure"): a service that
+      // never started has no exchange yet, so it is declared as oslo would and bound all the same.
+      default: ['keystone', 'openstack', 'nova', 'glance', 'cinder', 'neutron', 'heat'] as string[],
       env: 'CADF_AMQP_EXCHANGES',
       arg: 'amqp-exchanges',
     },

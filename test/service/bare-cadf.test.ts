@@ -52,6 +52,9 @@ describe('bare CADF on the default exchange', () => {
       expect(await exporter.metric('cadf_events_total', { category: 'api', outcome: 'success' })).toBe(ids.length);
       // Still the producer's transient queue: the exporter neither redeclared nor bound it.
       expect(exporter.stderr).not.toContain('PRECONDITION_FAILED');
+      const bound = exporter.stderr.split('\n').find((l) => l.includes('bound exchanges'));
+      expect(bound, 'the start log says which exchanges are bound').toBeDefined();
+      expect((JSON.parse(bound!) as { exchanges: string[] }).exchanges).toEqual([]);
       expect(await broker.messageCount(names.queue)).toBe(0);
     } finally {
       await exporter.stop();
