@@ -297,6 +297,13 @@ export const schema = {
       env: 'CADF_DEDUP_SIZE',
       arg: 'dedup-size',
     },
+    dropApiRequests: {
+      doc: "Ack keystonemiddleware's audit.http.request events without exporting them: the audit.http.response of the same call carries the same CADF id and details plus the outcome and status, so this halves the API records (as Hermes does). Counted as cadf_exporter_messages_received_total{result=\"api_request_dropped\"}. Off by default: a request whose service died before answering has no response, and its request is then the only trace of the call.",
+      format: Boolean,
+      default: false,
+      env: 'CADF_DROP_API_REQUESTS',
+      arg: 'drop-api-requests',
+    },
   },
   enrich: {
     dataDir: {
@@ -504,7 +511,7 @@ export interface ConfigShape {
   };
   metrics: { host: string; port: number };
   decode: { maxMessageBytes: number };
-  dedup: { size: number };
+  dedup: { size: number; dropApiRequests: boolean };
   enrich: {
     dataDir: string;
     maxNames: number;
