@@ -177,6 +177,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     batchDelayMs: otlp.batchDelayMs,
     maxConcurrentExports: otlp.maxConcurrentExports,
     tenants: { by: otlp.tenantBy, fallback: otlp.tenantFallback },
+    dropApiRequests: config.dedup.dropApiRequests,
   });
   held.pipeline = p;
 

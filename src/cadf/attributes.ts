@@ -50,6 +50,12 @@ export const ATTR = {
   PROJECT_NAME: 'openstack.project.name',
   DOMAIN_ID: 'openstack.domain.id',
   DOMAIN_NAME: 'openstack.domain.name',
+  APPLICATION_CREDENTIAL_ID: 'openstack.application_credential.id',
+  TARGET_PROJECT_ID: 'openstack.target.project.id',
+  TARGET_PROJECT_NAME: 'openstack.target.project.name',
+  TARGET_DOMAIN_ID: 'openstack.target.domain.id',
+  TARGET_DOMAIN_NAME: 'openstack.target.domain.name',
+  TENANT_IDS: 'openstack.tenant_ids',
 
   // Authentication
   AUTH_METHOD: 'openstack.auth.method',

@@ -50,6 +50,32 @@ const RESOURCE_TYPES: ReadonlyMap<string, string> = new Map(
 export const KNOWN_RESOURCE_TYPES: ReadonlySet<string> = new Set(RESOURCE_TYPES.values());
 export const KNOWN_OPERATIONS: ReadonlySet<string> = new Set(['created', 'updated', 'deleted']);
 
+/** SAP's one-event-per-request event type, and what a bare CADF API event is called. */
+export const AUDIT_CADF = 'audit.cadf';
+
+/** Keystone's CADF typeURIs for its resources (`data/security/account/user`) -> resource name. */
+const KEYSTONE_TYPE_URI = /^data\/security\/(?:account\/)?([a-z_]+)$/;
+const CRUD: ReadonlyMap<string, string> = new Map([
+  ['create', 'created'],
+  ['update', 'updated'],
+  ['delete', 'deleted'],
+]);
+
+/**
+ * The event type of a bare CADF body (no oslo envelope), from its action and target typeURI:
+ * `authenticate[/...]` -> `identity.authenticate`; create/update/delete of a Keystone typeURI
+ * (`data/security/account/user`) -> `identity.user.created`, as Keystone names it; anything
+ * else -> `audit.cadf`, one API call per event like SAP's audit middleware. docs/attributes.md.
+ */
+export function bareEventType(action: string | undefined, targetTypeURI: string | undefined): string {
+  if (action === undefined) return AUDIT_CADF;
+  if (action === 'authenticate' || action.startsWith('authenticate/')) return 'identity.authenticate';
+  const m = targetTypeURI !== undefined ? KEYSTONE_TYPE_URI.exec(targetTypeURI) : null;
+  const op = CRUD.get(action);
+  if (m !== null && op !== undefined) return `identity.${m[1]!}.${op}`;
+  return AUDIT_CADF;
+}
+
 const cache = new Map<string, Classification>();
 const CACHE_LIMIT = 1024;
 
@@ -72,6 +98,9 @@ function classifyUncached(eventType: string): Classification {
     case 'audit.http.response':
       return API_RESPONSE;
     case 'objectstore.http.request':
+      return API_SINGLE;
+    case AUDIT_CADF:
+      // SAP's audit middleware fork (and bare CADF): one event per request, after the response.
       return API_SINGLE;
   }
   if (!eventType.startsWith('identity.')) return OTHER;

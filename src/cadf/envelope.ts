@@ -1,13 +1,16 @@
 import { isUtf8 } from 'node:buffer';
+import { bareEventType } from './classify.js';
 import { decodeError, describe, type DecodeError } from './errors.js';
 
 /** An oslo.messaging notification, whichever envelope carried it. */
 export interface OsloNotification {
-  readonly envelope: 'v1' | 'v2';
+  /** `bare`: the body is a CADF event itself (sapcc/go-bits audittools), no oslo notification. */
+  readonly envelope: 'v1' | 'v2' | 'bare';
   readonly messageId: string | undefined;
   /** oslo's per-publish id (`_unique_id`): copies sent to several topics differ here only. */
   readonly uniqueId: string | undefined;
   readonly publisherId: string | undefined;
+  /** As sent; for a bare CADF body derived from its action and target (see bareEventType). */
   readonly eventType: string;
   /** Upper case, as oslo sends it (`INFO`); `INFO` when absent. */
   readonly priority: string;
@@ -82,6 +85,7 @@ function unwrapV2(doc: Record<string, unknown>): EnvelopeResult {
 
 function toNotification(msg: Record<string, unknown>, envelope: 'v1' | 'v2'): EnvelopeResult {
   const eventType = msg.event_type;
+  if (eventType === undefined && envelope === 'v1' && isBareCadf(msg)) return bare(msg);
   if (typeof eventType !== 'string' || eventType === '') {
     return fail(
       'not_notification',
@@ -111,6 +115,38 @@ function toNotification(msg: Record<string, unknown>, envelope: 'v1' | 'v2'): En
       timestamp: optString(msg.timestamp),
       payload: msg.payload,
       context: context ?? EMPTY,
+    },
+  };
+}
+
+/** The CADF event typeURI pycadf and go-bits write. */
+const CADF_EVENT_TYPE_URI = 'http://schemas.dmtf.org/cloud/audit/1.0/event';
+
+/**
+ * A body that is a CADF event itself: no `event_type` and no `payload` (so never an oslo
+ * notification), and either CADF's event typeURI or the keys every CADF event has.
+ */
+function isBareCadf(doc: Record<string, unknown>): boolean {
+  if ('payload' in doc) return false;
+  if (doc.typeURI === CADF_EVENT_TYPE_URI) return true;
+  return 'id' in doc && 'action' in doc && 'outcome' in doc && 'eventTime' in doc;
+}
+
+function bare(doc: Record<string, unknown>): EnvelopeResult {
+  const target = doc.target;
+  const targetType = isObject(target) ? optString(target.typeURI) : undefined;
+  return {
+    ok: true,
+    notification: {
+      envelope: 'bare',
+      messageId: undefined,
+      uniqueId: undefined,
+      publisherId: undefined,
+      eventType: bareEventType(optString(doc.action), targetType),
+      priority: 'INFO',
+      timestamp: undefined,
+      payload: doc,
+      context: EMPTY,
     },
   };
 }

@@ -84,6 +84,8 @@ export interface AuditEvent {
   readonly resource?: ResourceRef;
   readonly assignment?: Assignment;
   readonly api?: ApiCall;
+  /** The project and domain the target belongs to (or is), when the event says. */
+  readonly targetScope: { readonly project: Ref; readonly domain: Ref };
   readonly federated: boolean;
 }
 
@@ -128,6 +130,7 @@ export function buildEvent(
     resource: classification.category === 'identity' ? buildResource(classification, payload) : undefined,
     assignment: cadf?.assignment ? buildAssignment(cadf.assignment) : undefined,
     api: cadf && isApi ? buildApi(cadf, classification.phase, meta?.exchange) : undefined,
+    targetScope: buildTargetScope(cadf, classification, payload),
     federated: cadf?.initiator?.credential?.identityProvider !== undefined,
   };
 }
@@ -151,6 +154,22 @@ function buildActor(i: CadfResource, isApi: boolean): Actor {
     globalRequestId: i.globalRequestId,
     identityProvider: cred?.identityProvider,
   };
+}
+
+/**
+ * Whose object the target is: SAP's `target.project_id` / `domain_id`, the project or domain a
+ * role was granted on, or the project or domain created, updated or deleted.
+ */
+function buildTargetScope(
+  cadf: CadfEvent | undefined,
+  c: Classification,
+  payload: CadfEvent | BasicEvent,
+): AuditEvent['targetScope'] {
+  const kind = c.category === 'identity' ? c.resourceType : undefined;
+  const own = kind === 'project' || kind === 'domain' ? (payload.resourceInfo ?? cadf?.target?.id) : undefined;
+  const project = known(cadf?.target?.projectId) ?? cadf?.assignment?.project ?? (kind === 'project' ? own : undefined);
+  const domain = known(cadf?.target?.domainId) ?? cadf?.assignment?.domain ?? (kind === 'domain' ? own : undefined);
+  return { project: { id: project }, domain: { id: domain } };
 }
 
 function buildResource(
@@ -200,7 +219,7 @@ function buildApi(
       ? Math.max(0, Math.round(secondsBetween(e.eventTime, e.reporterTime) * 1e6) / 1e6)
       : undefined;
   return {
-    service: serviceOf(e.target?.typeURI, e.target?.name, exchange),
+    service: serviceOf(e.target?.typeURI, e.target?.name, exchange, e.observer?.typeURI),
     phase,
     path,
     query,

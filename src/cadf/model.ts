@@ -32,6 +32,8 @@ export interface CadfResource {
   readonly projectId?: string;
   readonly domainId?: string;
   readonly domainName?: string;
+  /** SAP's audit middleware: the application credential the token came from. */
+  readonly applicationCredentialId?: string;
   readonly requestId?: string;
   readonly globalRequestId?: string;
   readonly host?: CadfHost;
@@ -202,7 +204,9 @@ function parseResource(r: Record<string, unknown>): CadfResource {
     userId: optString(r.user_id),
     projectId: optString(r.project_id),
     domainId: optString(r.domain_id),
-    domainName: optString(r.domain_name),
+    // SAP's audit middleware names the user's domain `domain`.
+    domainName: optString(r.domain_name) ?? optString(r.domain),
+    applicationCredentialId: optString(r.application_credential_id),
     requestId: optString(r.request_id),
     globalRequestId: optString(r.global_request_id),
     host: isObject(host)

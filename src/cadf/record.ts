@@ -127,6 +127,12 @@ export function attributesOf(ev: AuditEvent): Attributes {
     put(a, ATTR.DOMAIN_NAME, actor.domain.name);
     put(a, ATTR.IDENTITY_PROVIDER, actor.identityProvider);
   }
+  if (p.format === 'cadf') put(a, ATTR.APPLICATION_CREDENTIAL_ID, p.initiator?.applicationCredentialId);
+  const ts = ev.targetScope;
+  putRef(a, ATTR.TARGET_PROJECT_ID, ATTR.TARGET_PROJECT_NAME, ts.project);
+  putRef(a, ATTR.TARGET_DOMAIN_ID, ATTR.TARGET_DOMAIN_NAME, ts.domain);
+  const tenants = tenantIds(ev);
+  if (tenants.length > 0) a[ATTR.TENANT_IDS] = tenants;
   if (ev.classification.category === 'authentication') {
     a[ATTR.AUTH_METHOD] = ev.federated ? 'federated' : 'password';
   }
@@ -174,6 +180,20 @@ function putRef(a: Attributes, idKey: string, nameKey: string, r: Ref | undefine
   if (r === undefined) return;
   put(a, idKey, r.id);
   put(a, nameKey, r.name);
+}
+
+/**
+ * The tenants an event concerns, as Hermes builds them: the initiator's project, else the
+ * target's project, else the initiator's domain; then the target's project (or else domain) if
+ * different. Only ids the event carries: never an invented `default`.
+ */
+export function tenantIds(ev: AuditEvent): string[] {
+  const ts = ev.targetScope;
+  const first = ev.actor?.project.id ?? ts.project.id ?? ev.actor?.domain.id;
+  const second = ts.project.id ?? ts.domain.id;
+  const out: string[] = [];
+  for (const id of [first, second]) if (id !== undefined && id !== '' && !out.includes(id)) out.push(id);
+  return out;
 }
 
 /** keystonemiddleware tags each pair `correlation_id?value=<uuid>`. */

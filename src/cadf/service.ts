@@ -60,19 +60,52 @@ export const SERVICES: ReadonlySet<string> = new Set([
   UNKNOWN_SERVICE,
 ]);
 
+/** Service types as a resource typeURI's first segment (SAP's `compute/server`, `volume/...`). */
+const TYPE_SEGMENTS: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+  compute: 'compute',
+  image: 'image',
+  volume: 'block-storage',
+  volumev3: 'block-storage',
+  'block-storage': 'block-storage',
+  network: 'network',
+  'object-store': 'object-store',
+  'key-manager': 'key-manager',
+  dns: 'dns',
+  'load-balancer': 'load-balancer',
+  sharev2: 'shared-file-system',
+  'shared-file-system': 'shared-file-system',
+  baremetal: 'baremetal',
+  orchestration: 'orchestration',
+  identity: 'identity',
+  }),
+);
+
 export function serviceOf(
   targetTypeURI: string | undefined,
   targetName: string | undefined,
   exchange: string | undefined,
+  observerTypeURI?: string,
 ): string {
-  if (targetTypeURI !== undefined && targetTypeURI.startsWith('service/')) {
-    for (const [prefix, service] of TYPE_URI_PREFIXES) {
-      if (targetTypeURI.startsWith(prefix)) return service;
-    }
-  }
   return (
+    ofTypeURI(targetTypeURI) ??
     (targetName !== undefined ? NAMES.get(targetName) : undefined) ??
+    // SAP's audit middleware: the target is the resource, the observer `service/<type>`.
+    ofTypeURI(observerTypeURI) ??
     (exchange !== undefined ? NAMES.get(exchange) : undefined) ??
     UNKNOWN_SERVICE
   );
+}
+
+function ofTypeURI(typeURI: string | undefined): string | undefined {
+  if (typeURI === undefined) return undefined;
+  if (typeURI.startsWith('service/')) {
+    for (const [prefix, service] of TYPE_URI_PREFIXES) {
+      if (typeURI.startsWith(prefix)) return service;
+    }
+    // `service/<type>` as SAP's observer says it.
+    return TYPE_SEGMENTS.get(typeURI.slice('service/'.length).split('/')[0]!);
+  }
+  const first = typeURI.split('/')[0]!;
+  return TYPE_SEGMENTS.get(first) ?? NAMES.get(first);
 }

@@ -31,9 +31,11 @@ export const schema = {
       sensitive: true,
     },
     exchanges: {
-      doc: "Exchanges to bind to: each publishing service's control_exchange (keystone; openstack for keystonemiddleware in services that never set one; nova, cinder, glance, neutron, swift...).",
+      doc: "Exchanges to bind to: each publishing service's control_exchange (keystone; openstack for keystonemiddleware in services that never set one; nova, cinder, glance, neutron, swift...). amq.default (the default exchange, which cannot be bound) consumes the queue as named, for producers that send bare CADF to a named queue (sapcc/go-bits); an existing queue of that name is then used as the producer declared it.",
       format: 'string-list',
-      default: ['keystone', 'openstack'] as string[],
+      // Each project's own oslo control_exchange default (README, "Configure"): a service that
+      // never started has no exchange yet, so it is declared as oslo would and bound all the same.
+      default: ['keystone', 'openstack', 'nova', 'glance', 'cinder', 'neutron', 'heat'] as string[],
       env: 'CADF_AMQP_EXCHANGES',
       arg: 'amqp-exchanges',
     },
@@ -337,6 +339,13 @@ export const schema = {
       default: 100000,
       env: 'CADF_DEDUP_SIZE',
       arg: 'dedup-size',
+    },
+    dropApiRequests: {
+      doc: "Ack keystonemiddleware's audit.http.request events without exporting them: the audit.http.response of the same call carries the same CADF id and details plus the outcome and status, so this halves the API records (as Hermes does). Counted as cadf_exporter_messages_received_total{result=\"api_request_dropped\"}. Off by default: a request whose service died before answering has no response, and its request is then the only trace of the call.",
+      format: Boolean,
+      default: false,
+      env: 'CADF_DROP_API_REQUESTS',
+      arg: 'drop-api-requests',
     },
   },
   enrich: {
@@ -652,7 +661,7 @@ export interface ConfigShape {
   };
   metrics: { host: string; port: number; webConfigFile: string };
   decode: { maxMessageBytes: number };
-  dedup: { size: number };
+  dedup: { size: number; dropApiRequests: boolean };
   enrich: {
     dataDir: string;
     maxNames: number;

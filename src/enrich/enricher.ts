@@ -154,6 +154,8 @@ export function refsOf(ev: AuditEvent): Want[] {
     add('project', a.project);
     add('domain', a.domain);
   }
+  add('project', ev.targetScope.project);
+  add('domain', ev.targetScope.domain);
   const r = ev.resource;
   if (r !== undefined && NAMED_KINDS.has(r.type)) add(r.type as NameKind, r);
   const g = ev.assignment;

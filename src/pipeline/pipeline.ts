@@ -9,7 +9,7 @@ import type { ExportLoop } from './export-loop.js';
 import type { ResultRouter } from './router.js';
 import { tenantOf, type TenantOptions } from './tenant.js';
 
-export type ReceiveResult = 'decoded' | 'invalid' | 'duplicate';
+export type ReceiveResult = 'decoded' | 'invalid' | 'duplicate' | 'api_request_dropped';
 
 export interface PipelineObserver {
   received(result: ReceiveResult): void;
@@ -22,6 +22,8 @@ export interface PipelineOptions {
   readonly batchDelayMs: number;
   readonly maxConcurrentExports: number;
   readonly tenants: TenantOptions;
+  /** Ack keystonemiddleware's audit.http.request unexported: its response has the same id and details. */
+  readonly dropApiRequests: boolean;
 }
 
 /**
@@ -76,6 +78,12 @@ export class Pipeline {
     const id = ev.notification.messageId ?? ev.notification.uniqueId;
     if (id !== undefined && this.recent.has(id)) {
       this.observer.received('duplicate');
+      this.router.duplicate(d);
+      return;
+    }
+    const c = ev.classification;
+    if (this.options.dropApiRequests && c.category === 'api' && c.phase === 'request') {
+      this.observer.received('api_request_dropped');
       this.router.duplicate(d);
       return;
     }

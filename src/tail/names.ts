@@ -41,7 +41,7 @@ export class TailNames {
     this.loadedAt = Date.now();
     if (this.dir === undefined) return false;
     try {
-      for (const r of new NameStore(this.dir).load().records) this.names.set(`${r.k}:${r.i}`, r.n);
+      new NameStore(this.dir).load((r) => this.names.set(`${r.k}:${r.i}`, r.n));
       return true;
     } catch {
       return false; // no directory yet, or unreadable: ids stay ids

@@ -7,7 +7,7 @@ import { DELIVERY_ERROR_CODES } from '../pipeline/export-loop.js';
 export const HEALTH_METRICS = {
   received: {
     name: 'cadf_exporter_messages_received_total',
-    help: 'AMQP messages received, by result: decoded, invalid (dead-lettered) or duplicate (already exported, acked only).',
+    help: 'AMQP messages received, by result: decoded, invalid (dead-lettered), duplicate (already exported, acked only) or api_request_dropped (the request half of an API call pair, acked only when dedup.dropApiRequests).',
     labelNames: ['result'],
   },
   exported: {
@@ -172,7 +172,7 @@ export const HEALTH_METRICS = {
   },
 } as const;
 
-export type ReceiveResult = 'decoded' | 'invalid' | 'duplicate';
+export type ReceiveResult = 'decoded' | 'invalid' | 'duplicate' | 'api_request_dropped';
 
 /** What the health gauges read when scraped. */
 export interface HealthGauges {

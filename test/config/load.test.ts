@@ -31,7 +31,7 @@ describe('loadConfig', () => {
   it('has the documented defaults', () => {
     const c = load();
     expect(c.amqp.url).toEqual(['amqp://guest:guest@127.0.0.1:5672/']);
-    expect(c.amqp.exchanges).toEqual(['keystone', 'openstack']);
+    expect(c.amqp.exchanges).toEqual(['keystone', 'openstack', 'nova', 'glance', 'cinder', 'neutron', 'heat']);
     expect(c.amqp.routingKeys).toEqual(['notifications.*']);
     expect(c.amqp.queue).toBe('cadf-exporter');
     expect(c.amqp.deadLetterQueue).toBe('cadf-exporter.dead');

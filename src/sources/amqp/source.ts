@@ -5,7 +5,7 @@ import { AckTracker, type Entry } from './ack-tracker.js';
 import type { BrokerTarget } from './connect-options.js';
 import { DeadLetterPublisher } from './dead-letter-publisher.js';
 import { Supervisor, type ReconnectOptions } from './supervisor.js';
-import { declareTopology, queueArgs, type TopologyOptions } from './topology.js';
+import { boundExchanges, declareTopology, queueArgs, type TopologyOptions } from './topology.js';
 
 export interface AmqpSourceOptions {
   /** For logs, metrics and /readyz. */
@@ -170,6 +170,8 @@ export class AmqpSource implements Source {
     try {
       const ch = await conn.createChannel();
       await declareTopology(conn, ch, this.options.topology);
+      // Says which exchanges are heard: an exchange left out is the silent way to miss a service.
+      this.log.info({ source: this.name, exchanges: boundExchanges(this.options.topology.exchanges) }, 'bound exchanges');
       const tracker = new AckTracker(ch, (err) => end('ack failed', err));
       session = { conn, ch, tracker, target, closed: false, end };
       ch.on('error', (err: Error) => end('channel error', err));
