@@ -16,7 +16,7 @@ await backlog(names, N);
 const sink = new CountingSink();
 await sink.start();
 rmSync(PROF_DIR, { recursive: true, force: true });
-const child = spawnExporter(names, sink.url, { CADF_METRICS_PORT: '0' }, ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`]);
+const child = spawnExporter(names, sink.url, {}, ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`]);
 while (sink.uids.size < N) await sleep(50);
 console.log(`drained ${N} messages at ${Math.round(N / ((sink.lastAt - sink.firstAt) / 1000))} msg/s (profiling slows it down)`);
 child.kill('SIGTERM');

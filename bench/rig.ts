@@ -14,7 +14,61 @@ export interface Names {
 }
 
 export function benchNames(prefix: string): Names {
-  return { exchanges: [`${prefix}-keystone`, `${prefix}-openstack`], queue: `${prefix}-q` };
+  const names: Names = { exchanges: [`${prefix}-keystone`, `${prefix}-openstack`], queue: `${prefix}-q` };
+  declared.set(prefix, names);
+  return names;
+}
+
+/** Every name set the bench declared and has not yet deleted: removed on exit, failure or signal. */
+const declared = new Map<string, Names>();
+/** Extra queues (the ceiling's) declared outside a Names set. */
+export const extraQueues = new Set<string>();
+
+/** Deletes every queue and exchange the bench declared that is still there. Never throws. */
+export async function cleanupAll(): Promise<void> {
+  const left = [...declared.values()];
+  if (left.length === 0 && extraQueues.size === 0) return;
+  try {
+    const conn = await amqp.connect(AMQP_URL);
+    const ch = await conn.createChannel();
+    for (const q of extraQueues) await ch.deleteQueue(q);
+    extraQueues.clear();
+    for (const names of left) {
+      await ch.deleteQueue(names.queue);
+      await ch.deleteQueue(`${names.queue}.dead`);
+      for (const e of names.exchanges) await ch.deleteExchange(e);
+    }
+    declared.clear();
+    await conn.close();
+  } catch (err) {
+    process.stderr.write(`[bench] cleanup failed: ${String(err)}\n`);
+  }
+}
+
+const children = new Set<ChildProcess>();
+
+/**
+ * Stopped or failed, the bench leaves nothing behind: SIGINT/SIGTERM stop its exporters and delete
+ * its queues and exchanges before it exits (a stopped run once left a 644,000-message queue).
+ */
+export function cleanupOnSignals(): void {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      process.stderr.write(`[bench] ${sig}: stopping exporters, deleting the bench's queues and exchanges\n`);
+      void (async () => {
+        await Promise.all([...children].map((c) => stopChild(c)));
+        await cleanupAll();
+        process.exit(130);
+      })();
+    });
+  }
+}
+
+async function stopChild(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  const exited = new Promise((r) => c.once('exit', r));
+  c.kill('SIGTERM');
+  await exited;
 }
 
 /** Declares what the exporter would (oslo's exchanges, its queue, the bindings), emptied. */
@@ -42,6 +96,7 @@ export async function cleanup(names: Names): Promise<void> {
   await ch.deleteQueue(`${names.queue}.dead`);
   for (const e of names.exchanges) await ch.deleteExchange(e);
   await conn.close();
+  for (const [k, v] of declared) if (v === names) declared.delete(k);
 }
 
 /**
@@ -49,7 +104,7 @@ export async function cleanup(names: Names): Promise<void> {
  * the bench reach it (experiments); BENCH_EXPORTER_NODE_OPTIONS gives it V8 flags.
  */
 export function spawnExporter(names: Names, sinkUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, CLI, 'run'], {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'run'], {
     env: {
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CADF_') || k.startsWith('OTEL_'))),
       ...(process.env.BENCH_EXPORTER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_EXPORTER_NODE_OPTIONS } : {}),
@@ -59,11 +114,39 @@ export function spawnExporter(names: Names, sinkUrl: string, env: Record<string,
       CADF_AMQP_QUEUE: names.queue,
       CADF_AMQP_DEAD_LETTER_QUEUE: `${names.queue}.dead`,
       CADF_METRICS_HOST: '127.0.0.1',
+      // The kernel picks the port; metricsPort() reads it from the "started" line.
+      CADF_METRICS_PORT: '0',
       CADF_DATA_DIR: mkdtempSync(join(tmpdir(), 'cadf-bench-')),
       OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: sinkUrl,
-      CADF_LOG_LEVEL: 'warn',
+      // info: the "started" line names the metrics port; nothing is logged per message at info.
+      CADF_LOG_LEVEL: 'info',
       ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** The metrics port an exporter started with CADF_METRICS_PORT=0 listens on, from its "started" line. */
+export function metricsPort(child: ChildProcess, timeoutMs = 30_000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`exporter did not start:\n${text}`)), timeoutMs);
+    const onData = (d: Buffer): void => {
+      text += d.toString();
+      const m = /"metrics":"http:\/\/[^"]*:(\d+)\/metrics"/.exec(text);
+      if (m) {
+        clearTimeout(timer);
+        child.stderr?.off('data', onData);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stderr?.on('data', onData);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`exporter exited before it started:\n${text}`));
+    });
   });
 }

@@ -67,7 +67,9 @@ describe('tail', () => {
     await broker.ch.assertQueue(names.queue, { durable: true });
     await broker.ch.bindQueue(names.queue, names.exchanges[0]!, 'notifications.*');
     const dataDir = mkdtempSync(join(tmpdir(), 'cadf-tail-names-'));
-    new NameStore(dataDir).append([{ k: 'user', i: USER, n: 'alice', t: 1 }]);
+    const store = new NameStore(dataDir);
+    await store.append([{ k: 'user', i: USER, n: 'alice', t: 1 }]);
+    await store.close();
     const t = start(names, ['--data-dir', dataDir]);
     try {
       await waitFor(() => t.queue() !== '', 10_000, () => t.err);
