@@ -3,6 +3,9 @@
 // exporters are named when deleted (the Keystone listing), a user created through one replica is
 // named when deleted through another (the shared store).
 import { execFile } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExporterProcess, waitFor } from '../support/exporter.js';
 import { OtlpReceiver, type ReceivedRecord } from '../support/otlp-receiver.js';
 import { AMQP_URL, Broker, testNames } from '../support/rabbit.js';
+import { makePki } from '../support/pki.js';
 import { TestDatabase } from '../support/sql.js';
 
 const run = promisify(execFile);
@@ -145,4 +149,48 @@ describe('replicas with a shared name store and a real Keystone', () => {
     for (const instance of Object.values(named)) expect(['replica-b', 'replica-c']).toContain(instance);
     expect((await b.metric('cadf_exporter_unnamed_deletions_total')) + (await c.metric('cadf_exporter_unnamed_deletions_total'))).toBe(0);
   }, 180_000);
+
+  it('reads names from this Keystone behind HTTPS with its own CA, and refuses it without that CA', async () => {
+    // TLS terminated in front of the real Keystone, as haproxy does in Kolla-Ansible and openstack-helm.
+    const pki = makePki('cadf-keystone-tls');
+    const proxy = createHttpsServer({ cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey) }, (req, res) => {
+      const upstream = httpRequest({ host: '127.0.0.1', port: Number(env.KS_PORT), path: req.url, method: req.method, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      upstream.on('error', () => res.writeHead(502).end());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(proxy.address() as AddressInfo).port}/v3`;
+    const own = testNames('keystone-tls');
+    const exporterWith = (extra: Record<string, string>): ExporterProcess => {
+      const p = ExporterProcess.spawn(
+        ExporterProcess.envFor({ ...own, exchanges: ['keystone'] }, receiver.url, {
+          CADF_KEYSTONE_URL: url,
+          CADF_KEYSTONE_APPLICATION_CREDENTIAL_ID: appCred.app_cred_id,
+          CADF_KEYSTONE_APPLICATION_CREDENTIAL_SECRET: appCred.app_cred_secret,
+          ...extra,
+        }),
+      );
+      replicas.push(p);
+      return p;
+    };
+    try {
+      const trusted = exporterWith({ CADF_KEYSTONE_CA_FILE: pki.caCert });
+      await waitFor(async () => (await trusted.metric('cadf_exporter_name_prime_runs_total', { result: 'success' })) >= 1, 30_000, () => trusted.stderr.slice(-3000));
+      expect(await trusted.metric('cadf_exporter_names_primed_total', { kind: 'user' })).toBeGreaterThanOrEqual(1);
+      await trusted.stop();
+
+      const untrusted = exporterWith({});
+      await waitFor(async () => (await untrusted.metric('cadf_exporter_name_prime_runs_total', { result: 'error' })) >= 1, 30_000, () => untrusted.stderr.slice(-3000));
+      expect(untrusted.stderr).toMatch(/self[- ]signed|unable to verify|UNABLE_TO_VERIFY/i);
+      expect(await untrusted.metric('cadf_exporter_names_primed_total', { kind: 'user' })).toBe(0);
+      await untrusted.stop();
+    } finally {
+      await broker.cleanup({ ...own, exchanges: [] });
+      await new Promise<void>((r) => proxy.close(() => r()));
+      pki.remove();
+    }
+  }, 120_000);
 });
