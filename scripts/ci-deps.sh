@@ -10,6 +10,9 @@ command -v rabbitmqctl >/dev/null || need+=(rabbitmq-server)
 [ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
 # tmux: `cadf-exporter tail` tested as a terminal program (capture-pane).
 command -v tmux >/dev/null || need+=(tmux)
+# openssl: the throwaway CAs of the TLS tests; logrotate: the file source's rotation tests.
+command -v openssl >/dev/null || need+=(openssl)
+command -v logrotate >/dev/null || need+=(logrotate)
 # docker-compose: `docker-compose config` validates docker-compose.yml (no Docker engine needed).
 command -v docker-compose >/dev/null || need+=(docker-compose)
 if [ ${#need[@]} -gt 0 ]; then

@@ -10,7 +10,7 @@ export const QUERY_VALUES_KEPT: ReadonlySet<string> = new Set([
   // pagination and sorting (every API)
   'limit', 'marker', 'end_marker', 'sort', 'sort_key', 'sort_dir', 'page_reverse', 'reverse', 'offset', 'page', 'page_size',
   // scope and visibility
-  'all_tenants', 'all_projects', 'project_id', 'tenant_id', 'user_id', 'domain_id', 'group_id', 'role_id', 'owner',
+  'all_tenants', 'all_projects', 'reservation_id', 'project_id', 'tenant_id', 'user_id', 'domain_id', 'group_id', 'role_id', 'owner',
   'visibility', 'member_status', 'is_domain', 'parent_id', 'include_subtree', 'include_names', 'effective',
   'scope.project.id', 'scope.domain.id', 'scope.system', 'user.id', 'group.id', 'role.id',
   // common filters

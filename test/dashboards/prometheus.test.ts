@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 // The dashboards and alert rules against real data: the real exporter (RabbitMQ, a flaky OTLP
 // receiver, a Keystone that answers 503) fed by `cadf-exporter simulate`, the real captures and a
 // few poison messages, scraped every second by a real Prometheus loading dashboards/alerts/.
@@ -46,6 +49,11 @@ beforeAll(async () => {
   broker = await Broker.connect();
   // A shared name store, so the store's alert has its series.
   store = await TestDatabase.create('mysql');
+  // A log file beside the queue (CADF_SOURCES=both), so the file source's panels have their series:
+  // one notification line and one that is not (skipped).
+  const logDir = mkdtempSync(join(tmpdir(), 'cadf-prom-logs-'));
+  const fileLine = JSON.stringify(JSON.parse(stream(1)[0]!.body.toString()));
+  writeFileSync(join(logDir, 'keystone.log'), `2026-12-02 10:00:00.000 1234 INFO keystone.server [-] Starting Keystone\n${fileLine}\n`);
   exporter = ExporterProcess.spawn(
     ExporterProcess.envFor(names, receiver.url, {
       CADF_ENRICH_STORE_URL: store.url,
@@ -54,6 +62,8 @@ beforeAll(async () => {
       CADF_KEYSTONE_PASSWORD: 'secret',
       CADF_LOOKUP_WAIT_MS: '20',
       OTEL_RESOURCE_ATTRIBUTES: 'cloud.region=RegionOne',
+      CADF_SOURCES: 'both',
+      CADF_FILE_PATHS: join(logDir, '*.log'),
     }),
   );
   await exporter.waitReady();

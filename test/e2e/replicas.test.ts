@@ -178,11 +178,13 @@ describe('replicas with a shared name store and a real Keystone', () => {
     };
     try {
       const trusted = exporterWith({ CADF_KEYSTONE_CA_FILE: pki.caCert });
+      await trusted.waitStarted();
       await waitFor(async () => (await trusted.metric('cadf_exporter_name_prime_runs_total', { result: 'success' })) >= 1, 30_000, () => trusted.stderr.slice(-3000));
       expect(await trusted.metric('cadf_exporter_names_primed_total', { kind: 'user' })).toBeGreaterThanOrEqual(1);
       await trusted.stop();
 
       const untrusted = exporterWith({});
+      await untrusted.waitStarted();
       await waitFor(async () => (await untrusted.metric('cadf_exporter_name_prime_runs_total', { result: 'error' })) >= 1, 30_000, () => untrusted.stderr.slice(-3000));
       expect(untrusted.stderr).toMatch(/self[- ]signed|unable to verify|UNABLE_TO_VERIFY/i);
       expect(await untrusted.metric('cadf_exporter_names_primed_total', { kind: 'user' })).toBe(0);
