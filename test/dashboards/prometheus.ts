@@ -6,7 +6,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
-import { waitFor } from '../support/exporter.js';
+import { waitHttpReady } from '../support/exporter.js';
 import { ALERT_DIR, ROOT } from './queries.js';
 
 export const PROMETHEUS_BIN = process.env.CADF_TEST_PROMETHEUS ?? '/usr/bin/prometheus';
@@ -90,11 +90,7 @@ export class PrometheusProcess {
       { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const p = new PrometheusProcess(child, port, dir);
-    await waitFor(
-      async () => (await fetch(`${p.url}/-/ready`).then((r) => r.status, () => 0)) === 200,
-      20_000,
-      () => `Prometheus not ready:\n${p.stderr}`,
-    );
+    await waitHttpReady(`${p.url}/-/ready`, 20_000, () => `Prometheus not ready:\n${p.stderr}`);
     return p;
   }
 

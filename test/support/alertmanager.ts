@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../dashboards/prometheus.js';
-import { waitFor } from './exporter.js';
+import { waitHttpReady } from './exporter.js';
 
 export const ALERTMANAGER_BIN = process.env.CADF_TEST_ALERTMANAGER ?? '/usr/bin/prometheus-alertmanager';
 
@@ -108,11 +108,7 @@ export class AlertmanagerProcess {
       { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const am = new AlertmanagerProcess(child, p, dir);
-    await waitFor(
-      async () => (await fetch(`${am.url}/-/ready`).then((r) => r.status, () => 0)) === 200,
-      20_000,
-      () => `Alertmanager not ready:\n${am.stderr}`,
-    );
+    await waitHttpReady(`${am.url}/-/ready`, 20_000, () => `Alertmanager not ready:\n${am.stderr}`);
     return am;
   }
 

@@ -103,6 +103,11 @@ export class ExporterProcess {
   }
 }
 
+/** Waits for a server's readiness URL (Prometheus', Alertmanager's /-/ready) to answer 200. */
+export async function waitHttpReady(url: string, timeoutMs: number, message: () => string): Promise<void> {
+  await waitFor(async () => (await fetch(url).then((r) => r.status, () => 0)) === 200, timeoutMs, message);
+}
+
 export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, message: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
