@@ -109,6 +109,12 @@ describe('end to end with a real Keystone and keystonemiddleware', () => {
   const receiver = new OtlpReceiver();
   let exporter: ExporterProcess;
   let broker: Broker;
+  // The same events read from the services' log files (Keystone plain, the audit filter JSON), by
+  // a second exporter with no broker at all, into a receiver of its own.
+  const fileReceiver = new OtlpReceiver();
+  let fileExporter: ExporterProcess;
+  let firstRun: { summary: Summary; records: ReceivedRecord[] } | undefined;
+  let stateDir = '';
 
   beforeAll(async () => {
     await harness('install');
@@ -118,6 +124,7 @@ describe('end to end with a real Keystone and keystonemiddleware', () => {
     // Names are looked up with the harness's service application credential: its logins emit no
     // event, so the scenario's counts stay exact.
     const state = readFileSync(join(env.KS_HARNESS_ROOT, 'current'), 'utf8').trim();
+    stateDir = state;
     const setup = JSON.parse(readFileSync(join(state, 'setup.json'), 'utf8')) as { app_cred_id: string; app_cred_secret: string };
     // Bound after `start`: the bootstrap's own events are not part of a scenario.
     exporter = ExporterProcess.spawn({
@@ -129,10 +136,26 @@ describe('end to end with a real Keystone and keystonemiddleware', () => {
       CADF_LOOKUP_WAIT_MS: '2000',
     });
     await exporter.waitReady();
+    await fileReceiver.listen();
+    fileExporter = ExporterProcess.spawn({
+      ...ExporterProcess.envFor(testNames('e2e-file'), fileReceiver.url),
+      CADF_SOURCES: 'file',
+      CADF_FILE_PATHS: `${state}/keystone.log,${state}/ksm.log`,
+      // Like the queue bound after `start`: the bootstrap's events are not part of a scenario.
+      CADF_FILE_START_AT: 'end',
+      CADF_EXPORT_BATCH_DELAY_MS: '50',
+      CADF_KEYSTONE_URL: `http://127.0.0.1:${env.KS_PORT}/v3`,
+      CADF_KEYSTONE_APPLICATION_CREDENTIAL_ID: setup.app_cred_id,
+      CADF_KEYSTONE_APPLICATION_CREDENTIAL_SECRET: setup.app_cred_secret,
+      CADF_LOOKUP_WAIT_MS: '2000',
+    });
+    await fileExporter.waitReady();
   }, 360_000);
 
   afterAll(async () => {
     await exporter?.stop();
+    await fileExporter?.stop();
+    await fileReceiver.close();
     await harness('stop').catch(() => undefined);
     await broker?.cleanup({ ...names, exchanges: [] });
     await receiver.close();
@@ -158,7 +181,7 @@ describe('end to end with a real Keystone and keystonemiddleware', () => {
   let firstDeltas: Map<string, number> | undefined;
 
   it('every event of the scenario arrives once, with the right user, address, resource and outcome; metrics match exactly', async () => {
-    const { summary, records } = await scenario();
+    const { summary, records } = (firstRun = await scenario());
     expect(records).toHaveLength(summary.total);
     expect(summary.total).toBeGreaterThanOrEqual(100);
 
@@ -205,6 +228,48 @@ describe('end to end with a real Keystone and keystonemiddleware', () => {
     }
     expect(await exporter.metric('cadf_exporter_name_lookups_total', { result: 'found' })).toBeGreaterThan(0);
   }, 120_000);
+
+  it('the log files give the same records and the same metrics as the queue (oslo log driver, plain and JSON lines)', async () => {
+    expect(firstRun).toBeDefined();
+    const { summary, records } = firstRun!;
+    const uids = new Set(records.map((r) => String(r.attributes['log.record.uid'])));
+    await waitFor(
+      () => fileReceiver.accepted.filter((r) => uids.has(String(r.attributes['log.record.uid']))).length >= summary.total,
+      30_000,
+      () => `${fileReceiver.accepted.length}/${summary.total} from the files\n${fileExporter.stderr.slice(-3000)}`,
+    );
+    // Both line formats were really read: Keystone's plain oslo.log lines, the audit filter's JSON.
+    const firstNotification = (file: string): string =>
+      readFileSync(join(stateDir, file), 'utf8').split('\n').find((l) => l.includes('oslo.messaging.notification.'))!;
+    expect(firstNotification('keystone.log')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \d+ INFO oslo\.messaging\.notification\.identity\./);
+    expect(JSON.parse(firstNotification('ksm.log'))).toHaveProperty('name', expect.stringMatching(/^oslo\.messaging\.notification\.audit\.http\./));
+    const fromFiles = new Map(fileReceiver.accepted.map((r) => [String(r.attributes['log.record.uid']), r]));
+    expect(fileReceiver.accepted).toHaveLength(summary.total); // once each, nothing else
+    // The one attribute only the queue can carry: the exchange a message came through.
+    const queueOnly = new Set(['openstack.exchange']);
+    const differences: string[] = [];
+    for (const q of records) {
+      const f = fromFiles.get(String(q.attributes['log.record.uid']));
+      if (f === undefined) {
+        differences.push(`${q.eventName}: not read from the files`);
+        continue;
+      }
+      if (f.eventName !== q.eventName || f.body !== q.body || f.severityText !== q.severityText || f.timeUnixNano !== q.timeUnixNano) {
+        differences.push(`${q.eventName}: event name, body, severity or time differ`);
+      }
+      for (const k of new Set([...Object.keys(q.attributes), ...Object.keys(f.attributes)])) {
+        if (queueOnly.has(k)) continue;
+        if (JSON.stringify(q.attributes[k]) !== JSON.stringify(f.attributes[k])) differences.push(`${q.eventName} ${k}: queue ${JSON.stringify(q.attributes[k])}, file ${JSON.stringify(f.attributes[k])}`);
+      }
+    }
+    expect(differences).toEqual([]);
+    // The same totals on /metrics for the same scenario.
+    for (const k of firstDeltas!.keys()) {
+      const [name, labels] = JSON.parse(k) as [string, Record<string, string>];
+      expect(await fileExporter.metric(name, labels), k).toBe(firstDeltas!.get(k));
+    }
+    expect(await fileExporter.metric('cadf_exporter_dead_letters_total')).toBe(0);
+  }, 60_000);
 
   it('runs again with the same counts (the harness is repeatable)', async () => {
     expect(firstDeltas).toBeDefined();

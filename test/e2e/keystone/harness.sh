@@ -176,7 +176,11 @@ password_hash_rounds = 4
 driver = sql
 
 [oslo_messaging_notifications]
+# Both drivers (a multi-valued option): every notification goes to RabbitMQ and, with the same
+# message_id, into keystone.log (oslo's log driver, plain oslo.log lines), so that the file source
+# is tested against the same events as the queue (test/e2e/keystone.test.ts).
 driver = messagingv2
+driver = log
 transport_url = $KS_TRANSPORT_URL
 topics = notifications
 
@@ -196,6 +200,8 @@ write_ksm_conf() { # state-dir app-cred-id app-cred-secret
 [DEFAULT]
 log_file = $S/ksm.log
 use_stderr = false
+# oslo.log's JSON formatter: the file source reads the audit filter's lines in this format
+use_json = true
 # control_exchange is left at oslo's default: exchange "openstack"
 
 [keystone_authtoken]
@@ -208,12 +214,14 @@ application_credential_secret = $3
 # no identity.authenticate for it, so auth_token adds nothing to the bus
 
 [audit_middleware_notifications]
-driver = messagingv2
+# No driver here (a single-valued option): the audit filter then takes
+# [oslo_messaging_notifications]' drivers, RabbitMQ and the log file both.
 transport_url = $KS_TRANSPORT_URL
 topics = notifications
 
 [oslo_messaging_notifications]
 driver = messagingv2
+driver = log
 transport_url = $KS_TRANSPORT_URL
 topics = notifications
 EOF
