@@ -5,8 +5,8 @@
 // Needs only RabbitMQ on 127.0.0.1:5672. Prints one table, writes bench/results/latest.json, and
 // deletes its queues and exchanges when it ends, fails or is stopped (SIGINT/SIGTERM).
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import amqp from 'amqplib';
@@ -151,6 +151,41 @@ async function endToEnd(pub: Publisher, sink: CountingSink, protocol: string, co
   return result;
 }
 
+/**
+ * (6) The file source: `count` notifications as oslo's log driver writes them (plain oslo.log
+ * lines, as in ../shared/log-driver) in one file, read by `cadf-exporter run` with
+ * CADF_SOURCES=file and no broker: lines/s and CPU per line beside the queue's.
+ */
+async function fileSource(sink: CountingSink, count: number): Promise<E2E> {
+  const dir = mkdtempSync(join(tmpdir(), 'cadf-bench-file-'));
+  const path = join(dir, 'keystone.log');
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const outer = JSON.parse(traffic.message(i).body.toString('utf8')) as Record<string, unknown>;
+    // The log driver writes the notification itself, not the v2 envelope.
+    const n = (typeof outer['oslo.message'] === 'string' ? JSON.parse(outer['oslo.message']) : outer) as { event_type: string };
+    lines.push(`2026-12-02 10:00:00.000 4242 INFO oslo.messaging.notification.${n.event_type} [None req-${i} - - - - - -] ${JSON.stringify(n)}`);
+  }
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  sink.reset();
+  const names = benchNames(`${PREFIX}-file`);
+  const child = spawnExporter(names, sink.url, { CADF_SOURCES: 'file', CADF_FILE_PATHS: path, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
+  const e: Exporter = { child, metricsPort: 0, stderr: '' };
+  child.stderr?.on('data', (d: Buffer) => (e.stderr += d.toString()));
+  const cpu0 = cpuSeconds(child.pid!);
+  while (sink.uids.size < count) {
+    await sleep(20);
+    if (child.exitCode !== null) throw new Error(`exporter exited: ${e.stderr}`);
+  }
+  const seconds = (sink.lastAt - sink.firstAt) / 1000;
+  await sleep(300);
+  const cpu = cpuSeconds(child.pid!) - cpu0;
+  const result = { rate: count / seconds, cpuUsPerMsg: (cpu * 1e6) / count, peakRssMb: rssMb(child.pid!, 'VmHWM'), received: sink.records, unique: sink.uids.size, queueLeft: 0 };
+  await stopExporter(e);
+  rmSync(dir, { recursive: true, force: true });
+  return result;
+}
+
 /** Event lag at a given rate: eventTime = publish time, measured at the sink. */
 async function lag(pub: Publisher, sink: CountingSink, protocol: string, rate: number, seconds: number): Promise<number[]> {
   const names = benchNames(PREFIX);
@@ -213,6 +248,8 @@ async function main(): Promise<void> {
     replicaRows.push({ replicas: k, rate: r.rate, cpuUsPerMsg: r.cpuUsPerMsg, unique: r.unique, queueLeft: r.queueLeft });
     log(`e2e ${k} replicas on one queue: ${Math.round(r.rate)} msg/s, ${r.cpuUsPerMsg.toFixed(1)} us/msg (all replicas), ${r.unique}/${N} received`);
   }
+  const file = await fileSource(sink, N);
+  log(`file source: ${Math.round(file.rate)} lines/s, ${file.cpuUsPerMsg.toFixed(1)} us/line, peak RSS ${file.peakRssMb.toFixed(0)} MB, ${file.unique}/${N} received`);
   await pub.close();
   await sink.stop();
 
@@ -247,6 +284,12 @@ async function main(): Promise<void> {
       received: r.unique,
       queue_left: r.queueLeft,
     })),
+    file_source: {
+      lines_per_s: Math.round(file.rate),
+      cpu_us_per_line: Number(file.cpuUsPerMsg.toFixed(1)),
+      peak_rss_mb: Math.round(file.peakRssMb),
+      received: file.unique,
+    },
     quick: QUICK,
     load_average: loadavg().map((x) => Number(x.toFixed(2))),
   };
@@ -267,6 +310,7 @@ async function main(): Promise<void> {
   for (const r of results.replicas) {
     console.log(t(`(5) ${r.replicas} exporters on one queue`, `${r.msgs_per_s} msg/s`, `ratio ${r.ratio}, ${r.cpu_us_per_msg} us/msg, ${r.received}/${N} received`));
   }
+  console.log(t('(6) file source (no broker)', `${results.file_source.lines_per_s} lines/s`, `${results.file_source.cpu_us_per_line} us/line, peak RSS ${results.file_source.peak_rss_mb} MB, ${results.file_source.received}/${N} received`));
   console.log(t('load average at the end (1/5/15 min)', results.load_average.join(' '), 'other work on the machine'));
   console.log(t('sent / received by sink / lost', `${N} / ${results.received_by_sink} / ${lost}`, `queue left: ${results.queue_left}`));
   console.log(`\nwritten: bench/results/latest.json`);
@@ -274,7 +318,8 @@ async function main(): Promise<void> {
     lost === 0 &&
     results.received_by_sink === N &&
     results.queue_left === 0 &&
-    results.replicas.every((r) => r.received === N && r.queue_left === 0);
+    results.replicas.every((r) => r.received === N && r.queue_left === 0) &&
+    results.file_source.received === N;
   if (!ok) console.log('FAILED: messages lost or duplicated');
   process.exitCode = ok ? 0 : 1;
 }
