@@ -34,7 +34,8 @@ const CHUNK = 64 * 1024;
 const FINGERPRINT_BYTES = 1024;
 
 interface Entry {
-  readonly end: number;
+  /** Where the line (or the run of settled lines it stands for) ends. */
+  end: number;
   done: boolean;
   readonly at: number;
 }
@@ -383,16 +384,31 @@ export class FileSource implements Source {
     advance(t);
   }
 
-  /** Appends a line's entry; a settled line with nothing unsettled before it moves the checkpoint at once. */
+  /**
+   * Appends a line's entry; a settled line with nothing unsettled before it moves the checkpoint at
+   * once, and one after a settled entry extends it. So the queue holds at most about two entries
+   * per unsettled line, however many skipped lines follow a notification the endpoint holds up.
+   */
   private push(t: Tracked, end: number, done: boolean): Entry {
-    const e: Entry = { end, done, at: Date.now() };
-    if (done && t.entries.length === 0) {
+    const last = t.entries.at(-1);
+    if (done && last === undefined) {
       t.committed = end;
-      return e;
+      return { end, done, at: Date.now() };
     }
+    if (done && last!.done) {
+      last!.end = end;
+      return last!;
+    }
+    const e: Entry = { end, done, at: Date.now() };
     t.entries.push(e);
-    if (done) advance(t);
     return e;
+  }
+
+  /** Lines (or runs of settled lines) held behind unsettled ones, over all files. */
+  get heldEntries(): number {
+    let n = 0;
+    for (const t of this.files.values()) n += t.entries.length;
+    return n;
   }
 
   private saveCheckpoints(): void {

@@ -111,6 +111,19 @@ describe('FileSource', () => {
     await until(() => a.got.length === 10, 'the next window');
   });
 
+  it('holds bounded state while one notification waits and many skipped lines follow it', async () => {
+    const dir = tmp();
+    const noise = Array.from({ length: 5000 }, () => other).join('');
+    writeFileSync(join(dir, 'a.log'), notification(0) + noise + notification(1) + noise);
+    const a = run(dir, {}, false);
+    await until(() => a.counts.skipped === 10_000 && a.got.length === 2, 'the whole file');
+    // Each unsettled line, and one entry per run of skipped lines after it: not 10,000 entries.
+    expect(a.source.heldEntries).toBeLessThanOrEqual(4);
+    for (const d of a.got) d.settle({ status: 'delivered' });
+    expect(a.source.heldEntries).toBe(0);
+    expect(a.source.stats.lag()).toEqual([{ path: join(dir, 'a.log'), bytes: 0 }]);
+  });
+
   it('rename rotation: finishes the old file, then reads the new one; nothing twice', async () => {
     const dir = tmp();
     const f = join(dir, 'keystone.log');
