@@ -1,5 +1,7 @@
 // Where the exporter's memory goes while it drains a backlog: samples its own /metrics (heap
-// used and total, external, RSS) every second. Run: npx tsx bench/memory.ts   (env N, default 100000)
+// used and total, external, RSS) every second, and ends with the drain's rate and CPU a message.
+// Run: npx tsx bench/memory.ts   (env N, default 100000; BENCH_NODE_ARGS: the exporter's V8 flags)
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backlog, benchNames, cleanup, cleanupAll, cleanupOnSignals, metricsPort, prepare, spawnExporter } from './rig.js';
 import { CountingSink } from './sink.js';
@@ -13,6 +15,12 @@ const sink = new CountingSink();
 await sink.start();
 const child = spawnExporter(names, sink.url, {}, (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''));
 const port = await metricsPort(child);
+/** [user, system] CPU seconds of the exporter. */
+const cpuSeconds = (): [number, number] => {
+  const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return [Number(f[11]) / 100, Number(f[12]) / 100];
+};
+const cpu0 = cpuSeconds();
 let peakRss = 0;
 const mb = (text: string, name: string): string => {
   let sum = 0;
@@ -30,9 +38,15 @@ while (sink.uids.size < N) {
     `${String(sink.uids.size).padStart(7)} ${mb(text, 'process_resident_memory_bytes')} ${mb(text, 'nodejs_heap_size_used_bytes')}    ${mb(text, 'nodejs_heap_size_total_bytes')}    ${mb(text, 'nodejs_external_memory_bytes')}`,
   );
 }
+const cpu1 = cpuSeconds();
+const user = cpu1[0] - cpu0[0];
+const system = cpu1[1] - cpu0[1];
+const rate = N / ((sink.lastAt - sink.firstAt) / 1000);
 child.kill('SIGTERM');
 await new Promise((r) => child.once('exit', r));
 await sink.stop();
 await cleanup(names);
 await cleanupAll();
-console.log(`peak RSS ${peakRss.toFixed(0)} MB (node args: ${process.env.BENCH_NODE_ARGS ?? 'none'})`);
+console.log(
+  `peak RSS ${peakRss.toFixed(0)} MB, ${Math.round(rate)} msg/s, ${(((user + system) * 1e6) / N).toFixed(1)} us of CPU a message (${((system * 1e6) / N).toFixed(1)} of it in the kernel) (node args: ${process.env.BENCH_NODE_ARGS ?? 'none'})`,
+);

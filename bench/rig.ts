@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
@@ -122,7 +122,8 @@ export function spawnExporter(names: Names, sinkUrl: string, env: Record<string,
       CADF_LOG_LEVEL: 'info',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // BENCH_EXPORTER_STDOUT=FILE keeps what V8 flags such as --trace-gc print (experiments).
+    stdio: ['ignore', process.env.BENCH_EXPORTER_STDOUT ? openSync(process.env.BENCH_EXPORTER_STDOUT, 'a') : 'ignore', 'pipe'],
   });
   children.add(child);
   child.once('exit', () => children.delete(child));

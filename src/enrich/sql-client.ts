@@ -1,5 +1,11 @@
-import mysql from 'mysql2/promise';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type mysql from 'mysql2/promise';
+import type pg from 'pg';
+
+// The drivers are loaded when a store is opened, not at start: most deployments have no shared
+// store, and the two drivers are about 5 MB of heap that every process would otherwise carry
+// (test/enrich/lazy-drivers.test.ts, docs/performance.md).
+const load = createRequire(import.meta.url);
 
 export type SqlDialect = 'mysql' | 'postgres';
 
@@ -40,7 +46,8 @@ export function openSqlClient(options: SqlClientOptions): SqlClient {
 function mysqlClient(o: SqlClientOptions): SqlClient {
   const url = new URL(o.url);
   url.protocol = 'mysql:';
-  const pool = mysql.createPool({
+  const driver = load('mysql2/promise') as typeof mysql;
+  const pool = driver.createPool({
     uri: url.toString(),
     connectionLimit: 2,
     connectTimeout: o.timeoutMs,
@@ -81,7 +88,8 @@ function numbered(sql: string): string {
 }
 
 function postgresClient(o: SqlClientOptions): SqlClient {
-  const pool = new pg.Pool({
+  const driver = load('pg') as typeof pg;
+  const pool = new driver.Pool({
     connectionString: o.url,
     max: 2,
     connectionTimeoutMillis: o.timeoutMs,

@@ -1,4 +1,4 @@
-import { toRecord, type LogRecordData } from '../cadf/index.js';
+import { metricsOf, toRecord, type AuditEvent } from '../cadf/index.js';
 import type { Enricher } from '../enrich/enricher.js';
 import { ABANDONED, type SendResult } from '../sinks/otlp/failure.js';
 import type { BatchExporter } from '../sinks/otlp/exporter.js';
@@ -97,9 +97,8 @@ export class ExportLoop {
           parts.length = 0;
           break;
         }
-        const records = part.map((i) => i.record!);
         const started = performance.now();
-        const result = await this.send(records, part);
+        const result = await this.send(part);
         const seconds = (performance.now() - started) / 1000;
         if (result.kind === 'retry' && result.reason === ABANDONED) {
           // The deadline cut the request: whether the endpoint kept it is unknown, so the
@@ -136,19 +135,45 @@ export class ExportLoop {
 
   /** Names, then records: one that cannot be built is that message's problem alone. */
   private async prepare(batch: Item[], parts: Item[][]): Promise<void> {
+    const events: AuditEvent[] = [];
+    for (const i of batch) if (i.event !== undefined) events.push(i.event);
     try {
-      await this.enricher.enrich(batch.map((i) => i.event));
+      await this.enricher.enrich(events);
     } catch {
       // Names are a nicety: a failing enricher must not hold the records back.
     }
+    const encodeRecord = this.exporter.encodeRecord;
+    const keepRecords = this.router.wantsRecords;
     const built: Item[] = [];
     for (const item of batch) {
       try {
-        item.record = toRecord(item.event);
-        built.push(item);
+        const ev = item.event;
+        if (ev !== undefined) {
+          item.record = toRecord(ev);
+          item.metrics = metricsOf(ev);
+          item.event = undefined;
+        }
+        if (item.record === undefined) throw new Error('no event and no record');
       } catch (err) {
         this.router.rejected(item.delivery, 'a message whose record cannot be built', { code: 'record_failed', message: `cannot build the record: ${(err as Error).message}` });
+        continue;
       }
+      if (encodeRecord !== undefined && item.encoded === undefined) {
+        try {
+          item.encoded = encodeRecord(item.record, item.observed);
+        } catch (err) {
+          // Certain and permanent for this record alone (a value the wire cannot carry).
+          this.router.rejected(
+            item.delivery,
+            'a record the encoder cannot encode',
+            { code: 'encode_failed', message: `cannot encode the record: ${(err as Error).message}` },
+            { eventName: item.eventType, messageId: item.messageId },
+          );
+          continue;
+        }
+        if (!keepRecords) item.record = undefined;
+      }
+      built.push(item);
     }
     parts[0] = built;
   }
@@ -167,10 +192,16 @@ export class ExportLoop {
     return undefined;
   }
 
-  private send(records: LogRecordData[], part: Item[]): Promise<SendResult> {
+  private send(part: Item[]): Promise<SendResult> {
     const timeout = Math.max(1, Math.min(this.options.timeoutMs, this.deadline - Date.now()));
     const tenant = part[0]!.tenant;
-    return this.exporter.send({ records, observed: part.map((i) => i.observed), ...(tenant !== undefined ? { tenant } : {}) }, timeout, this.abandon.signal);
+    const t = tenant !== undefined ? { tenant } : {};
+    // Every item of a batch went through the same prepare(): all encoded, or none.
+    const batch =
+      part[0]!.encoded !== undefined
+        ? { encoded: part.map((i) => i.encoded!), ...t }
+        : { records: part.map((i) => i.record!), observed: part.map((i) => i.observed), ...t };
+    return this.exporter.send(batch, timeout, this.abandon.signal);
   }
 
   /** Splits, dead-letters or (when everything is refused) holds with backoff. Returns the attempt count. */
@@ -208,7 +239,7 @@ export class ExportLoop {
       item.delivery,
       encode ? 'a record the encoder cannot encode' : 'a record the OTLP endpoint rejected',
       { code: encode ? 'encode_failed' : 'otlp_rejected', message: result.message },
-      { eventName: item.event.notification.eventType, messageId: item.event.notification.messageId },
+      { eventName: item.eventType, messageId: item.messageId },
     );
     return attempt;
   }

@@ -6,6 +6,7 @@ import type { Delivery } from '../sources/types.js';
 import { Batcher } from './batcher.js';
 import type { RecentIds } from './dedup.js';
 import type { ExportLoop } from './export-loop.js';
+import { itemOf } from './item.js';
 import type { ResultRouter } from './router.js';
 import { tenantOf, type TenantOptions } from './tenant.js';
 
@@ -89,7 +90,7 @@ export class Pipeline {
     }
     this.observer.received('decoded');
     const tenant = tenantOf(ev, this.options.tenants);
-    this.batcher.add({ delivery: d, event: ev, observed: nowHr(), bytes: d.body.length, ...(tenant !== undefined ? { tenant } : {}) }, d.windowFull === true);
+    this.batcher.add(itemOf(d, ev, nowHr(), tenant), d.windowFull === true);
   };
 
   /** Drops what the broker will redeliver anyway (a channel died): call when a source lost one. */

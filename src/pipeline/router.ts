@@ -34,15 +34,19 @@ export class ResultRouter {
     this.listeners.push(listener);
   }
 
+  /** Whether delivered items must still carry their record (a listener reads it). */
+  get wantsRecords(): boolean {
+    return this.listeners.length > 0;
+  }
+
   delivered(items: readonly Item[]): void {
     const now = Date.now() / 1000;
     for (const item of items) {
-      const n = item.event.notification;
-      const id = n.messageId ?? n.uniqueId;
+      const id = item.id;
       // A redelivered copy may have been exported alongside the first: count the id once.
       if (id === undefined || this.recent.add(id)) {
-        this.events.apply(metricsOf(item.event));
-        const t = item.event.time;
+        this.events.apply(item.metrics ?? (item.event !== undefined ? metricsOf(item.event) : []));
+        const t = item.time;
         if (t !== undefined) this.observer.eventLag(Math.max(0, now - t[0] - t[1] / 1e9));
         if (item.record !== undefined) for (const l of this.listeners) l(item.record, item);
       }

@@ -7,6 +7,10 @@ function item(bytes: number, live = { v: true }, tenant?: string): Item {
     ...(tenant !== undefined ? { tenant } : {}),
     delivery: { body: Buffer.alloc(0), meta: {}, redelivered: false, settle: () => undefined, get live() { return live.v; } },
     event: {} as Item['event'],
+    id: undefined,
+    eventType: 'identity.user.created',
+    messageId: undefined,
+    time: undefined,
     observed: [0, 0],
     bytes,
   };

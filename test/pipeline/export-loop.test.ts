@@ -3,11 +3,11 @@ import { decode, type LogRecordData } from '../../src/cadf/index.js';
 import type { Enricher } from '../../src/enrich/enricher.js';
 import { RecentIds } from '../../src/pipeline/dedup.js';
 import { ExportLoop, type ExportObserver } from '../../src/pipeline/export-loop.js';
-import type { Item } from '../../src/pipeline/item.js';
+import { itemOf, type Item } from '../../src/pipeline/item.js';
 import { ResultRouter } from '../../src/pipeline/router.js';
 import type { BatchExporter } from '../../src/sinks/otlp/exporter.js';
 import type { SendResult } from '../../src/sinks/otlp/failure.js';
-import type { RecordBatch } from '../../src/sinks/otlp/protobuf.js';
+import type { EncodedBatch, RecordBatch } from '../../src/sinks/otlp/protobuf.js';
 import type { Delivery, Outcome } from '../../src/sources/types.js';
 import { EventMetrics } from '../../src/sinks/metrics/event-metrics.js';
 import { Registry } from 'prom-client';
@@ -36,8 +36,30 @@ class ScriptedExporter implements BatchExporter {
 const noNames: Enricher = { enrich: () => Promise.resolve(), close: () => undefined };
 const sample = cases('samples').find((c) => c.name.startsWith('keystone-user-created'))!;
 
-function setup(answer: (uids: string[], call: number) => SendResult | Promise<SendResult>, options: { systemicRefusals?: number } = {}) {
-  const exporter = new ScriptedExporter(answer);
+/**
+ * An exporter that encodes each record as it is built (as the http/protobuf one does): here the
+ * "bytes" are the record's uid, or a throw for the uids the test names.
+ */
+class PreEncodingExporter extends ScriptedExporter {
+  constructor(answer: (uids: string[], call: number) => SendResult, private readonly unencodable: readonly string[] = []) {
+    super(answer);
+  }
+  readonly encodeRecord = (r: LogRecordData): Uint8Array => {
+    const uid = String(r.attributes['log.record.uid']);
+    if (this.unencodable.includes(uid)) throw new Error(`time of ${uid} is outside what OTLP's fixed64 nanoseconds hold`);
+    return Buffer.from(uid);
+  };
+  override async send(batch: RecordBatch | EncodedBatch, timeoutMs: number): Promise<SendResult> {
+    if (!('encoded' in batch)) throw new Error('expected an encoded batch');
+    return super.send({ records: batch.encoded.map((b) => ({ attributes: { 'log.record.uid': Buffer.from(b).toString() } }) as unknown as LogRecordData), observed: [] }, timeoutMs);
+  }
+}
+
+function setup(
+  answer: (uids: string[], call: number) => SendResult | Promise<SendResult>,
+  options: { systemicRefusals?: number; exporter?: ScriptedExporter } = {},
+) {
+  const exporter = options.exporter ?? new ScriptedExporter(answer);
   const outcomes = new Map<string, Outcome>();
   const events: string[] = [];
   const observer: ExportObserver = {
@@ -74,16 +96,18 @@ function setup(answer: (uids: string[], call: number) => SendResult | Promise<Se
           return live.get(id)!;
         },
       };
-      return { delivery, event: d.event, observed: [2, 0], bytes: body.length };
+      return itemOf(delivery, d.event, [2, 0], undefined);
     });
   const statuses = () => Object.fromEntries([...outcomes].map(([k, o]) => [k, o.status]));
-  return { exporter, loop, outcomes, events, items, live, statuses };
+  return { exporter, loop, router, outcomes, events, items, live, statuses };
 }
 
 describe('ExportLoop', () => {
   it('checks that the sample carries its message id through', () => {
     const s = setup(() => ok);
-    expect(String(s.items(1)[0]!.event.notification.messageId)).toBe('m0');
+    const item = s.items(1)[0]!;
+    expect(String(item.event?.notification.messageId)).toBe('m0');
+    expect(item.id).toBe('m0');
   });
 
   it('delivers a batch in one request, and settles every message delivered', async () => {
@@ -213,5 +237,51 @@ describe('ExportLoop', () => {
     await s.loop.run(items);
     for (const i of items) seen.push(i.record!);
     expect(seen.map((r) => r.eventName)).toEqual(['identity.user.created', 'identity.user.created']);
+  });
+
+  describe('with an exporter that encodes records as they are built', () => {
+    it('sends the encoded records and keeps neither event nor record of an item once encoded', async () => {
+      const exporter = new PreEncodingExporter(() => ok);
+      const s = setup(() => ok, { exporter });
+      const items = s.items(3);
+      await s.loop.run(items);
+      expect(exporter.calls.map((c) => c.uids)).toEqual([['m0', 'm1', 'm2']]);
+      expect(s.statuses()).toEqual({ m0: 'delivered', m1: 'delivered', m2: 'delivered' });
+      for (const i of items) {
+        expect(i.event).toBeUndefined();
+        expect(i.record).toBeUndefined();
+        expect(Buffer.from(i.encoded!).toString()).toBe(i.id);
+        expect(i.metrics?.map((m) => m.name)).toContain('cadf_identity_operations_total');
+      }
+    });
+
+    it('keeps the record when a listener reads delivered records', async () => {
+      const exporter = new PreEncodingExporter(() => ok);
+      const s = setup(() => ok, { exporter });
+      const heard: string[] = [];
+      s.router.onDelivered((r) => heard.push(String(r.attributes['log.record.uid'])));
+      const items = s.items(2);
+      await s.loop.run(items);
+      expect(heard).toEqual(['m0', 'm1']);
+      for (const i of items) expect(i.record?.eventName).toBe('identity.user.created');
+    });
+
+    it('dead-letters a record the encoder refuses at once, without a request or a bisection, and sends the rest', async () => {
+      const exporter = new PreEncodingExporter(() => ok, ['m1']);
+      const s = setup(() => ok, { exporter });
+      await s.loop.run(s.items(3));
+      const m1 = s.outcomes.get('m1') as Outcome & { status: 'rejected' };
+      expect(m1.reason.code).toBe('encode_failed');
+      expect(m1.reason.message).toMatch(/^cannot encode the record: time of m1/);
+      expect(exporter.calls.map((c) => c.uids)).toEqual([['m0', 'm2']]);
+      expect(s.statuses()).toEqual({ m0: 'delivered', m1: 'rejected', m2: 'delivered' });
+    });
+
+    it('splits an encoded batch the endpoint refuses, as it splits records', async () => {
+      const exporter = new PreEncodingExporter((uids) => (uids.includes('m2') ? refused : ok));
+      const s = setup(() => ok, { exporter });
+      await s.loop.run(s.items(4));
+      expect(s.statuses()).toEqual({ m0: 'delivered', m1: 'delivered', m2: 'rejected', m3: 'delivered' });
+    });
   });
 });

@@ -1,16 +1,33 @@
-import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import { createRequire } from 'node:module';
+import type * as OtlpTransformer from '@opentelemetry/otlp-transformer';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { Writable } from 'node:stream';
 import { formatTime, type HrTime, type LogRecordData } from '../../cadf/index.js';
 import { interpret, type PartialSuccess, type SendResult } from './failure.js';
-import { LogsProtobufEncoder, type RecordBatch } from './protobuf.js';
+import { LogsProtobufEncoder, type EncodedBatch, type RecordBatch } from './protobuf.js';
 import { HttpTransport, type TransportOptions } from './transport.js';
+
+let transformer: typeof OtlpTransformer | undefined;
+
+/**
+ * The SDK's serializers, loaded on first use: with its dependencies (the metrics SDK among them)
+ * that is about 2.5 MB of heap, and the default http/protobuf path needs it only to read a
+ * response body, which Loki leaves empty (docs/performance.md).
+ */
+function otlpTransformer(): typeof OtlpTransformer {
+  return (transformer ??= createRequire(import.meta.url)('@opentelemetry/otlp-transformer') as typeof OtlpTransformer);
+}
 
 /** Sends one batch once and says what came of it; never throws, never retries. */
 export interface BatchExporter {
+  /**
+   * Encodes one record for an EncodedBatch, as soon as it is built; throws when the record cannot
+   * be encoded (that record's fault alone). Absent: this exporter takes records (RecordBatch).
+   */
+  readonly encodeRecord?: (record: LogRecordData, observed: HrTime) => Uint8Array;
   /** `signal` aborts the request (the shutdown deadline): the result is then `ABANDONED`. */
-  send(batch: RecordBatch, timeoutMs: number, signal?: AbortSignal): Promise<SendResult>;
+  send(batch: RecordBatch | EncodedBatch, timeoutMs: number, signal?: AbortSignal): Promise<SendResult>;
   shutdown(): Promise<void>;
 }
 
@@ -56,7 +73,8 @@ export function createExporter(options: OtlpExporterOptions, resource: Resource,
 
 /** How a batch becomes a request body and a response body a partial success. */
 interface Encoding {
-  encode(batch: RecordBatch): Uint8Array;
+  readonly encodeRecord?: (record: LogRecordData, observed: HrTime) => Uint8Array;
+  encode(batch: RecordBatch | EncodedBatch): Uint8Array;
   partial(body: Buffer): PartialSuccess | undefined;
 }
 
@@ -72,14 +90,16 @@ class ProtobufEncoding implements Encoding {
     this.encoder = new LogsProtobufEncoder(resource.attributes as LogRecordData['attributes'], scope);
   }
 
-  encode(batch: RecordBatch): Uint8Array {
+  readonly encodeRecord = (record: LogRecordData, observed: HrTime): Uint8Array => this.encoder.encodeRecord(record, observed);
+
+  encode(batch: RecordBatch | EncodedBatch): Uint8Array {
     return this.encoder.encode(batch);
   }
 
   partial(body: Buffer): PartialSuccess | undefined {
     if (body.length === 0) return undefined;
     try {
-      const p = ProtobufLogsSerializer.deserializeResponse(body).partialSuccess;
+      const p = otlpTransformer().ProtobufLogsSerializer.deserializeResponse(body).partialSuccess;
       return p === undefined ? undefined : { rejected: Number(p.rejectedLogRecords ?? 0), message: p.errorMessage ?? '' };
     } catch {
       // Some gateways answer a protobuf request with JSON (or HTML): try that before giving up.
@@ -95,8 +115,9 @@ class JsonEncoding implements Encoding {
     private readonly scope: Scope,
   ) {}
 
-  encode(batch: RecordBatch): Uint8Array {
-    const body = JsonLogsSerializer.serializeRequest(
+  encode(batch: RecordBatch | EncodedBatch): Uint8Array {
+    if ('encoded' in batch) throw new Error('http/json takes records, not encoded records');
+    const body = otlpTransformer().JsonLogsSerializer.serializeRequest(
       batch.records.map((r, i) => toReadable(r, batch.observed[i]!, this.resource, this.scope)),
     );
     if (body === undefined) throw new Error('the JSON serializer returned nothing');
@@ -123,13 +144,17 @@ function jsonPartial(body: Buffer): PartialSuccess | undefined {
 }
 
 class OtlpHttpExporter implements BatchExporter {
+  readonly encodeRecord?: (record: LogRecordData, observed: HrTime) => Uint8Array;
+
   constructor(
     private readonly transport: HttpTransport,
     private readonly encoding: Encoding,
     private readonly tenantHeader: string,
-  ) {}
+  ) {
+    if (encoding.encodeRecord !== undefined) this.encodeRecord = encoding.encodeRecord;
+  }
 
-  async send(batch: RecordBatch, timeoutMs: number, signal?: AbortSignal): Promise<SendResult> {
+  async send(batch: RecordBatch | EncodedBatch, timeoutMs: number, signal?: AbortSignal): Promise<SendResult> {
     let body: Uint8Array;
     try {
       body = this.encoding.encode(batch);
@@ -159,7 +184,8 @@ export class JsonLinesExporter implements BatchExporter {
     private readonly scope: Scope,
   ) {}
 
-  send(batch: RecordBatch): Promise<SendResult> {
+  send(batch: RecordBatch | EncodedBatch): Promise<SendResult> {
+    if ('encoded' in batch) return Promise.resolve({ kind: 'refused', reason: 'encode', message: 'stdout takes records, not encoded records' });
     let text = '';
     try {
       batch.records.forEach((r, i) => {

@@ -8,6 +8,17 @@ export interface RecordBatch {
   readonly tenant?: string;
 }
 
+/**
+ * A batch of records encoded one by one when they were built (LogsProtobufEncoder.encodeRecord):
+ * a message in flight then holds its record's bytes, off the V8 heap, rather than the record's
+ * objects, which would otherwise outlive young-generation collections while the export takes
+ * (docs/performance.md). Bisection splits it as it splits records.
+ */
+export interface EncodedBatch {
+  readonly encoded: readonly Uint8Array[];
+  readonly tenant?: string;
+}
+
 const TWO_32 = 2 ** 32;
 const MAX_TIME_SECONDS = 18_446_744_073; // fixed64 nanoseconds end in 2554
 
@@ -55,12 +66,16 @@ export class LogsProtobufEncoder {
     });
   }
 
-  encode(batch: RecordBatch): Uint8Array {
-    const { records, observed } = batch;
+  encode(batch: RecordBatch | EncodedBatch): Uint8Array {
     const start = HEADROOM + this.resourceField.length;
     this.pos = start;
     this.raw(this.scopeField);
-    for (let i = 0; i < records.length; i++) this.record(records[i]!, observed[i]!);
+    if ('encoded' in batch) {
+      for (const e of batch.encoded) this.raw(e);
+    } else {
+      const { records, observed } = batch;
+      for (let i = 0; i < records.length; i++) this.record(records[i]!, observed[i]!);
+    }
     const end = this.pos;
     // ExportLogsServiceRequest.resource_logs = ResourceLogs { resource; scope_logs = 2 }.
     const scopeLogs = end - start;
@@ -74,6 +89,16 @@ export class LogsProtobufEncoder {
     this.buf[at++] = 0x12;
     this.varintAt(at, scopeLogs);
     return Uint8Array.prototype.slice.call(this.buf, first, end);
+  }
+
+  /**
+   * One record as the bytes encode() writes for it (the ScopeLogs.log_records field), for an
+   * EncodedBatch. Throws EncodeError as encode() would.
+   */
+  encodeRecord(r: LogRecordData, observed: HrTime): Uint8Array {
+    this.pos = 0;
+    this.record(r, observed);
+    return Buffer.from(this.buf.subarray(0, this.pos));
   }
 
   private record(r: LogRecordData, observed: HrTime): void {
@@ -100,18 +125,49 @@ export class LogsProtobufEncoder {
   }
 
   private attributes(attrs: Attributes, field: number): void {
+    const tag = (field << 3) | 2;
     for (const k in attrs) {
       const key = this.key(k);
+      const v = attrs[k]!;
+      if (typeof v === 'string' && this.shortStringAttribute(tag, key, v)) continue;
       this.ensure(key.length + 16);
       this.tag(field, 2); // KeyValue
       const kv = this.lenStart();
       this.raw(key);
       this.tag(2, 2); // KeyValue.value: AnyValue
       const value = this.lenStart();
-      this.anyValue(attrs[k]!);
+      this.anyValue(v);
       this.lenEnd(value);
       this.lenEnd(kv);
     }
+  }
+
+  /**
+   * The common case, most of the encoder's work: a KeyValue whose string value is ASCII and short
+   * enough that every length fits in one byte, so all three lengths are known before the bytes are
+   * written (no reserve-and-patch). False, with nothing written, when the value is not such a string.
+   */
+  private shortStringAttribute(tag: number, key: Uint8Array, s: string): boolean {
+    const n = s.length;
+    const kvLen = key.length + 4 + n; // key field, AnyValue tag and length, string tag and length, bytes
+    if (kvLen > 0x7f) return false;
+    this.ensure(kvLen + 2);
+    const buf = this.buf;
+    let at = this.pos;
+    buf[at++] = tag;
+    buf[at++] = kvLen;
+    for (let i = 0; i < key.length; i++) buf[at++] = key[i]!;
+    buf[at++] = 0x12;
+    buf[at++] = n + 2;
+    buf[at++] = 0x0a;
+    buf[at++] = n;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return false; // the general path rewrites it from this.pos
+      buf[at++] = c;
+    }
+    this.pos = at;
+    return true;
   }
 
   private anyValue(v: AttributeValue): void {
@@ -162,7 +218,7 @@ export class LogsProtobufEncoder {
     this.ensure(s.length * 3 + 12);
     this.tag(field, 2);
     const at = this.lenStart();
-    this.pos = s.length <= 64 ? this.shortString(s, this.pos) : this.pos + this.buf.write(s, this.pos, 'utf8');
+    this.pos = s.length <= 1024 ? this.shortString(s, this.pos) : this.pos + this.buf.write(s, this.pos, 'utf8');
     this.lenEnd(at);
   }
 
@@ -232,9 +288,9 @@ export class LogsProtobufEncoder {
     this.buf[this.pos++] = Number(x);
   }
 
-  private raw(b: Buffer): void {
+  private raw(b: Uint8Array): void {
     this.ensure(b.length);
-    b.copy(this.buf, this.pos);
+    this.buf.set(b, this.pos);
     this.pos += b.length;
   }
 

@@ -45,6 +45,18 @@ describe('LogsProtobufEncoder', () => {
     expect(batch.records.length).toBeGreaterThan(80);
   });
 
+  it('frames records encoded one by one into the very bytes of the whole batch', () => {
+    const batch = sampleRecords();
+    const enc = new LogsProtobufEncoder(resourceAttrs, scope);
+    const whole = Buffer.from(enc.encode(batch));
+    const encoded = batch.records.map((r, i) => enc.encodeRecord(r, batch.observed[i]!));
+    expect(Buffer.from(enc.encode({ encoded })).equals(whole)).toBe(true);
+    // A part of them (a bisection's half) decodes to those records alone.
+    const half = asObject(enc.encode({ encoded: encoded.slice(3, 5) })) as { resourceLogs: Array<{ scopeLogs: Array<{ logRecords: unknown[] }> }> };
+    const all = asObject(whole) as typeof half;
+    expect(half.resourceLogs[0]!.scopeLogs[0]!.logRecords).toEqual(all.resourceLogs[0]!.scopeLogs[0]!.logRecords.slice(3, 5));
+  });
+
   it('reuses its buffer across batches without leaking bytes between them', () => {
     const enc = new LogsProtobufEncoder(resourceAttrs, scope);
     const big = sampleRecords();
