@@ -1,6 +1,6 @@
 // End-to-end benchmark (issue: "Benchmark: end-to-end throughput against the broker's own ceiling").
 // Run: npm run bench   (env: BENCH_N=100000 BENCH_BACKLOG=1000000 BENCH_REPEATS=3 BENCH_REPLICAS=2,3
-// BENCH_AMQP_URL BENCH_PREFIX; BENCH_QUICK=1 for a developer's loop: 20,000 messages, one run each,
+// BENCH_NAMES=500000 BENCH_AMQP_URL BENCH_PREFIX; BENCH_QUICK=1 for a developer's loop: 20,000 messages, one run each,
 // a 100,000 backlog). Defaults finish in under 8 minutes, quick in under 2, on the 2-core machine.
 // Needs only RabbitMQ on 127.0.0.1:5672. Prints one table, writes bench/results/latest.json, and
 // deletes its queues and exchanges when it ends, fails or is stopped (SIGINT/SIGTERM).
@@ -10,7 +10,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import amqp from 'amqplib';
-import { AMQP_URL as URL_, benchNames, cleanup, cleanupAll, cleanupOnSignals, extraQueues, metricsPort, prepare, spawnExporter, type Names } from './rig.js';
+import { AMQP_URL as URL_, benchNames, cleanup, cleanupAll, cleanupOnSignals, extraQueues, imageFlags, metricsPort, prepare, spawnExporter, startFlags, type Names } from './rig.js';
 import { CountingSink } from './sink.js';
 import { nowCadf, Publisher, Traffic } from './traffic.js';
 
@@ -21,6 +21,12 @@ const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? (QUICK ? 1 : 3))
 const LAG_SECONDS = QUICK ? 4 : 8;
 /** Exporter processes on one queue for the replicas rows ("" for none). */
 const REPLICAS = (process.env.BENCH_REPLICAS ?? '2,3').split(',').filter((x) => x !== '').map(Number);
+/** Names loaded into the name memory for row (7) ("0": skip the row). */
+const NAMES = Number(process.env.BENCH_NAMES ?? 500_000);
+/** Row (7) needs a heap for its names: about 14 MB per 100,000 (docs/performance.md) on top of the default 96. */
+const NAMES_FLAGS = [`--max-old-space-size=${96 + Math.ceil((NAMES / 100_000) * 14)}`];
+const START_FLAGS = startFlags();
+const IMAGE_FLAGS = imageFlags();
 const PREFIX = process.env.BENCH_PREFIX ?? `bench-${process.pid}`;
 const ROOT = join(import.meta.dirname, '..');
 const CLK_TCK = 100; // Linux USER_HZ
@@ -60,14 +66,53 @@ async function ceiling(pub: Publisher): Promise<number> {
   return N / ((last - first) / 1000);
 }
 
+/**
+ * (0) What this machine's CPU is worth: V8's own JSON.parse of the same messages (the envelope,
+ * then the notification inside it), which no code of ours can beat. The exporter's CPU per message
+ * divided by it compares runs on different machines better than microseconds do.
+ */
+function parseCost(): number {
+  const bodies = Array.from({ length: 2000 }, (_, i) => traffic.message(i).body.toString('utf8'));
+  let sink = 0;
+  const runs: number[] = [];
+  for (let r = 0; r < 12; r++) {
+    const t = performance.now();
+    for (const b of bodies) {
+      const outer = JSON.parse(b) as Record<string, unknown>;
+      const inner = outer['oslo.message'];
+      sink += typeof inner === 'string' ? Object.keys(JSON.parse(inner) as object).length : 1;
+    }
+    runs.push(((performance.now() - t) * 1000) / bodies.length);
+  }
+  if (sink < 0) log(String(sink));
+  return Math.min(...runs.slice(2));
+}
+
+/** A name memory of `n` names in the store's file format, the traffic's own ids among them. */
+function namesDir(n: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cadf-bench-names-'));
+  const kinds = ['user', 'project', 'domain', 'group', 'role'];
+  const t = Math.floor(Date.now() / 1000);
+  const lines: string[] = [];
+  const ids = new Set<string>();
+  for (let i = 0; i < 200; i++) for (const m of traffic.message(i).body.toString('utf8').matchAll(/[0-9a-f]{32}/g)) ids.add(m[0]);
+  for (const id of ids) for (const k of kinds) lines.push(JSON.stringify({ k, i: id, n: `name-${id.slice(0, 6)}`, t }));
+  for (let i = lines.length; i < n; i++) {
+    const id = i.toString(16).padStart(32, '0');
+    lines.push(JSON.stringify(i % 10 < 6 ? { k: 'user', i: id, n: `user-${i}`, d: `${(i % 20).toString(16).padStart(32, 'd')}`, t } : { k: i % 10 < 9 ? 'project' : 'role', i: id, n: `name-${i}`, t }));
+  }
+  writeFileSync(join(dir, 'names.jsonl'), `${lines.join('\n')}\n`);
+  return dir;
+}
+
 interface Exporter {
   readonly child: ChildProcess;
   metricsPort: number;
   stderr: string;
 }
 
-function startExporter(names: Names, sinkUrl: string, protocol: string): Exporter {
-  const child = spawnExporter(names, sinkUrl, { OTEL_EXPORTER_OTLP_PROTOCOL: protocol });
+function startExporter(names: Names, sinkUrl: string, protocol: string, env: Record<string, string> = {}, flags = START_FLAGS): Exporter {
+  const child = spawnExporter(names, sinkUrl, { OTEL_EXPORTER_OTLP_PROTOCOL: protocol, ...env }, flags);
   const e: Exporter = { child, metricsPort: 0, stderr: '' };
   child.stderr?.on('data', (d: Buffer) => (e.stderr += d.toString()));
   return e;
@@ -117,14 +162,23 @@ interface E2E {
 }
 
 /** (2) N queued messages through `cadf-exporter run`: first export to last, CPU, peak RSS. */
-async function endToEnd(pub: Publisher, sink: CountingSink, protocol: string, count: number, sampleRss: boolean, replicas = 1): Promise<E2E> {
+async function endToEnd(
+  pub: Publisher,
+  sink: CountingSink,
+  protocol: string,
+  count: number,
+  sampleRss: boolean,
+  replicas = 1,
+  env: Record<string, string> = {},
+  flags = START_FLAGS,
+): Promise<E2E> {
   const names = benchNames(PREFIX);
   await prepare(names);
   sink.reset();
   await pub.publish(count, traffic, (k) => [names.exchanges[k ? 0 : 1], 'notifications.info']);
   // Competing consumers on one queue: every replica is started and ready before the clock starts
   // (the sink's first arrival), so the first one does not drain the backlog alone.
-  const es = Array.from({ length: replicas }, () => startExporter(names, sink.url, protocol));
+  const es = Array.from({ length: replicas }, () => startExporter(names, sink.url, protocol, env, flags));
   await Promise.all(es.map((e) => waitReady(e)));
   const pids = es.map((e) => e.child.pid!);
   const cpu0 = pids.reduce((s, p) => s + cpuSeconds(p), 0);
@@ -211,6 +265,8 @@ async function lag(pub: Publisher, sink: CountingSink, protocol: string, rate: n
 
 async function main(): Promise<void> {
   log(`N=${N} backlog=${BACKLOG} repeats=${REPEATS}; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); Node ${process.version}; ${Math.round(traffic.averageBytes)} bytes/message on average`);
+  const parseUs = parseCost();
+  log(`this machine: JSON.parse of a message (envelope and notification) takes ${parseUs.toFixed(2)} us; exporters run with npm start's flags: ${START_FLAGS.join(' ') || 'none'}`);
   const pub = await Publisher.connect(URL_);
   const sink = new CountingSink();
   await sink.start();
@@ -242,6 +298,26 @@ async function main(): Promise<void> {
     backlog.push(await endToEnd(pub, sink, 'http/protobuf', BACKLOG, true));
     log(`backlog run ${i + 1}: ${BACKLOG} queued first, peak RSS ${backlog.at(-1)!.peakRssMb.toFixed(0)} MB, ${Math.round(backlog.at(-1)!.rate)} msg/s`);
   }
+  // The image's own setting beside npm start's: one run when they are the same flags.
+  const sameFlags = IMAGE_FLAGS.join(' ') === START_FLAGS.join(' ');
+  let imageBacklog: E2E | undefined;
+  if (!sameFlags && BACKLOG > 0) {
+    imageBacklog = await endToEnd(pub, sink, 'http/protobuf', BACKLOG, true, 1, {}, IMAGE_FLAGS);
+    log(`backlog run with the image's flags (${IMAGE_FLAGS.join(' ')}): peak RSS ${imageBacklog.peakRssMb.toFixed(0)} MB`);
+  }
+  // (7) The work per message with a full name memory against an empty one, same heap flags.
+  let names: { empty: E2E; full: E2E; loadedNames: number } | undefined;
+  if (NAMES > 0) {
+    const base = { CADF_MAX_NAMES: String(NAMES) };
+    const emptyDir = mkdtempSync(join(tmpdir(), 'cadf-bench-names-'));
+    const fullDir = namesDir(NAMES);
+    const empty = await endToEnd(pub, sink, 'http/protobuf', N, false, 1, { ...base, CADF_DATA_DIR: emptyDir }, NAMES_FLAGS);
+    const full = await endToEnd(pub, sink, 'http/protobuf', N, false, 1, { ...base, CADF_DATA_DIR: fullDir }, NAMES_FLAGS);
+    rmSync(emptyDir, { recursive: true, force: true });
+    rmSync(fullDir, { recursive: true, force: true });
+    names = { empty, full, loadedNames: NAMES };
+    log(`names: ${empty.cpuUsPerMsg.toFixed(1)} us/msg with none loaded, ${full.cpuUsPerMsg.toFixed(1)} us/msg with ${NAMES} (flags ${NAMES_FLAGS.join(' ')}), peak RSS ${empty.peakRssMb.toFixed(0)} / ${full.peakRssMb.toFixed(0)} MB`);
+  }
   const replicaRows: Array<{ replicas: number; rate: number; cpuUsPerMsg: number; unique: number; queueLeft: number }> = [];
   for (const k of REPLICAS) {
     const r = await endToEnd(pub, sink, 'http/protobuf', N, false, k);
@@ -269,6 +345,23 @@ async function main(): Promise<void> {
     peak_rss_mb: Math.round(median(proto.map((r) => r.peakRssMb))),
     backlog_n: BACKLOG,
     backlog_peak_rss_mb: backlog.length > 0 ? Math.round(median(backlog.map((r) => r.peakRssMb))) : null,
+    backlog_cpu_us_per_msg: backlog.length > 0 ? Number(median(backlog.map((r) => r.cpuUsPerMsg)).toFixed(1)) : null,
+    start_flags: START_FLAGS,
+    image_flags: IMAGE_FLAGS,
+    image_backlog_peak_rss_mb: sameFlags ? (backlog.length > 0 ? Math.round(median(backlog.map((r) => r.peakRssMb))) : null) : imageBacklog ? Math.round(imageBacklog.peakRssMb) : null,
+    parse_us_per_msg: Number(parseUs.toFixed(2)),
+    names:
+      names === undefined
+        ? null
+        : {
+            loaded: names.loadedNames,
+            flags: NAMES_FLAGS,
+            cpu_us_per_msg_empty: Number(names.empty.cpuUsPerMsg.toFixed(1)),
+            cpu_us_per_msg_full: Number(names.full.cpuUsPerMsg.toFixed(1)),
+            peak_rss_mb_empty: Math.round(names.empty.peakRssMb),
+            peak_rss_mb_full: Math.round(names.full.peakRssMb),
+            received: names.full.unique,
+          },
     lag_rate_msgs_per_s: lagRate,
     lag_p50_s: Number(median(lagRuns.map((l) => pct(l, 50))).toFixed(3)),
     lag_p99_s: Number(median(lagRuns.map((l) => pct(l, 99))).toFixed(3)),
@@ -302,15 +395,21 @@ async function main(): Promise<void> {
   console.log(t('(2) cadf-exporter run, protobuf', `${results.e2e_msgs_per_s} msg/s`));
   console.log(t('    cadf-exporter run, json', `${results.e2e_json_msgs_per_s} msg/s`));
   console.log(t('(3) ratio (2)/(1)', results.ratio.toFixed(3), 'target >= 0.50 (stretch 0.75)'));
-  console.log(t('Node CPU per message (protobuf)', `${results.node_cpu_us_per_msg} us`, 'target <= 30 us'));
+  console.log(t('(0) JSON.parse of a message here', `${results.parse_us_per_msg} us`, "this machine's speed: V8 parsing both layers"));
+  console.log(t('Node CPU per message (protobuf)', `${results.node_cpu_us_per_msg} us`, `target <= 30 us; ${(results.node_cpu_us_per_msg / results.parse_us_per_msg).toFixed(1)} parses' worth`));
   console.log(t('Node CPU per message (json)', `${results.node_cpu_us_per_msg_json} us`));
   console.log(t('peak RSS', `${results.peak_rss_mb} MB`));
-  console.log(t(`(4) peak RSS, ${BACKLOG} backlog`, `${results.backlog_peak_rss_mb ?? '-'} MB`, 'target <= 150 MB'));
+  console.log(t(`(4) peak RSS, ${BACKLOG} backlog`, `${results.backlog_peak_rss_mb ?? '-'} MB`, `target <= 150 MB; as npm start runs it (${START_FLAGS.join(' ') || 'no flags'}), ${results.backlog_cpu_us_per_msg ?? '-'} us/msg`));
+  console.log(t("    the image's setting", `${results.image_backlog_peak_rss_mb ?? '-'} MB`, sameFlags ? `the same flags (Dockerfile NODE_OPTIONS=${IMAGE_FLAGS.join(' ')})` : `Dockerfile NODE_OPTIONS=${IMAGE_FLAGS.join(' ')}`));
   console.log(t(`event lag p50 / p99 at ${lagRate}/s`, `${results.lag_p50_s} / ${results.lag_p99_s} s`, 'target p99 <= 2 s'));
   for (const r of results.replicas) {
     console.log(t(`(5) ${r.replicas} exporters on one queue`, `${r.msgs_per_s} msg/s`, `ratio ${r.ratio}, ${r.cpu_us_per_msg} us/msg, ${r.received}/${N} received`));
   }
   console.log(t('(6) file source (no broker)', `${results.file_source.lines_per_s} lines/s`, `${results.file_source.cpu_us_per_line} us/line, peak RSS ${results.file_source.peak_rss_mb} MB, ${results.file_source.received}/${N} received`));
+  if (results.names !== null) {
+    const r = results.names;
+    console.log(t(`(7) ${r.loaded} names loaded`, `${r.cpu_us_per_msg_full} us`, `vs ${r.cpu_us_per_msg_empty} us with none (ratio ${(r.cpu_us_per_msg_full / r.cpu_us_per_msg_empty).toFixed(2)}; ${r.flags.join(' ')}), peak RSS ${r.peak_rss_mb_empty} / ${r.peak_rss_mb_full} MB`));
+  }
   console.log(t('load average at the end (1/5/15 min)', results.load_average.join(' '), 'other work on the machine'));
   console.log(t('sent / received by sink / lost', `${N} / ${results.received_by_sink} / ${lost}`, `queue left: ${results.queue_left}`));
   console.log(`\nwritten: bench/results/latest.json`);
@@ -319,7 +418,8 @@ async function main(): Promise<void> {
     results.received_by_sink === N &&
     results.queue_left === 0 &&
     results.replicas.every((r) => r.received === N && r.queue_left === 0) &&
-    results.file_source.received === N;
+    results.file_source.received === N &&
+    (results.names === null || results.names.received === N);
   if (!ok) console.log('FAILED: messages lost or duplicated');
   process.exitCode = ok ? 0 : 1;
 }

@@ -1,9 +1,10 @@
 // Where the exporter's memory goes while it drains a backlog: samples its own /metrics (heap
 // used and total, external, RSS) every second, and ends with the drain's rate and CPU a message.
-// Run: npx tsx bench/memory.ts   (env N, default 100000; BENCH_NODE_ARGS: the exporter's V8 flags)
+// Run: npx tsx bench/memory.ts   (env N, default 100000; BENCH_NODE_ARGS: the exporter's V8 flags,
+// npm start's when unset, none when "")
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backlog, benchNames, cleanup, cleanupAll, cleanupOnSignals, metricsPort, prepare, spawnExporter } from './rig.js';
+import { backlog, benchNames, cleanup, cleanupAll, cleanupOnSignals, metricsPort, prepare, spawnExporter, startFlags } from './rig.js';
 import { CountingSink } from './sink.js';
 
 const N = Number(process.env.N ?? 100_000);
@@ -13,7 +14,9 @@ await prepare(names);
 await backlog(names, N);
 const sink = new CountingSink();
 await sink.start();
-const child = spawnExporter(names, sink.url, {}, (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''));
+// BENCH_NODE_ARGS: the exporter's V8 flags ("" for none); unset: npm start's.
+const nodeArgs = process.env.BENCH_NODE_ARGS !== undefined ? process.env.BENCH_NODE_ARGS.split(' ').filter((a) => a !== '') : startFlags();
+const child = spawnExporter(names, sink.url, {}, nodeArgs);
 const port = await metricsPort(child);
 /** [user, system] CPU seconds of the exporter. */
 const cpuSeconds = (): [number, number] => {
@@ -48,5 +51,5 @@ await sink.stop();
 await cleanup(names);
 await cleanupAll();
 console.log(
-  `peak RSS ${peakRss.toFixed(0)} MB, ${Math.round(rate)} msg/s, ${(((user + system) * 1e6) / N).toFixed(1)} us of CPU a message (${((system * 1e6) / N).toFixed(1)} of it in the kernel) (node args: ${process.env.BENCH_NODE_ARGS ?? 'none'})`,
+  `peak RSS ${peakRss.toFixed(0)} MB, ${Math.round(rate)} msg/s, ${(((user + system) * 1e6) / N).toFixed(1)} us of CPU a message (${((system * 1e6) / N).toFixed(1)} of it in the kernel) (node args: ${nodeArgs.join(' ') || 'none'})`,
 );

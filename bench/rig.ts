@@ -1,12 +1,30 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { Publisher, Traffic } from './traffic.js';
 
 export const AMQP_URL = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672/';
-const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
+const ROOT = join(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+
+/**
+ * The V8 flags `npm start` runs the exporter with, read from package.json's start script
+ * (`node <flags> dist/cli.js run`), so the bench measures what a user runs and cannot drift from it.
+ */
+export function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const m = /^node((?:\s+--\S+)*)\s+dist\/cli\.js run$/.exec(pkg.scripts.start.trim());
+  if (m === null) throw new Error(`package.json start script is not "node [flags] dist/cli.js run": ${pkg.scripts.start}`);
+  return m[1]!.trim().split(/\s+/).filter((f) => f !== '');
+}
+
+/** The image's NODE_OPTIONS (Dockerfile), as flags. */
+export function imageFlags(): string[] {
+  const m = /NODE_OPTIONS=(\S+(?:\s+--\S+)*)/.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  return m === null ? [] : m[1]!.replace(/^"|"$/g, '').split(/\s+/).filter((f) => f.startsWith('--'));
+}
 
 export interface Names {
   readonly exchanges: readonly [string, string];
@@ -101,9 +119,10 @@ export async function cleanup(names: Names): Promise<void> {
 
 /**
  * `node dist/cli.js run` on the bench's exchanges, exporting to sinkUrl. CADF_* and OTEL_* set for
- * the bench reach it (experiments); BENCH_EXPORTER_NODE_OPTIONS gives it V8 flags.
+ * the bench reach it (experiments). It runs with npm start's V8 flags unless given others;
+ * BENCH_EXPORTER_NODE_OPTIONS adds NODE_OPTIONS.
  */
-export function spawnExporter(names: Names, sinkUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = []): ChildProcess {
+export function spawnExporter(names: Names, sinkUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = startFlags()): ChildProcess {
   const child = spawn(process.execPath, [...nodeArgs, CLI, 'run'], {
     env: {
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CADF_') || k.startsWith('OTEL_'))),
