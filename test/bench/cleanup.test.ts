@@ -39,7 +39,7 @@ describe('npm run bench, stopped', () => {
     const prefix = `benchstop-${process.pid}-${Date.now()}`;
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'e2e.ts')], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BENCH_AMQP_URL: AMQP_URL, BENCH_PREFIX: prefix, BENCH_N: '2000', BENCH_REPEATS: '1', BENCH_BACKLOG: '0', BENCH_REPLICAS: '' },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BENCH_AMQP_URL: AMQP_URL, BENCH_PREFIX: prefix, BENCH_N: '2000', BENCH_REPEATS: '1', BENCH_BACKLOG: '0', BENCH_REPLICAS: '', BENCH_NAMES: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
