@@ -267,7 +267,7 @@ async function lag(pub: Publisher, sink: CountingSink, protocol: string, rate: n
 
 async function main(): Promise<void> {
   log(`N=${N} backlog=${BACKLOG} repeats=${REPEATS}; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); Node ${process.version}; ${Math.round(traffic.averageBytes)} bytes/message on average`);
-  const parseUs = parseCost();
+  let parseUs = parseCost();
   log(`this machine: JSON.parse of a message (envelope and notification) takes ${parseUs.toFixed(2)} us; exporters run with npm start's flags: ${START_FLAGS.join(' ') || 'none'}`);
   const pub = await Publisher.connect(URL_);
   const sink = new CountingSink();
@@ -332,6 +332,10 @@ async function main(): Promise<void> {
   await pub.close();
   await sink.stop();
 
+  // The yardstick again at the end: the machine's speed moves between minutes (a shared VM).
+  const parseUsEnd = parseCost();
+  log(`this machine at the end: JSON.parse of a message takes ${parseUsEnd.toFixed(2)} us`);
+  parseUs = Math.min(parseUs, parseUsEnd);
   const ceilingRate = median(ceilings);
   const lost = N - median(proto.map((r) => r.unique));
   const results = {
@@ -398,7 +402,7 @@ async function main(): Promise<void> {
   console.log(t('(2) cadf-exporter run, protobuf', `${results.e2e_msgs_per_s} msg/s`));
   console.log(t('    cadf-exporter run, json', `${results.e2e_json_msgs_per_s} msg/s`));
   console.log(t('(3) ratio (2)/(1)', results.ratio.toFixed(3), 'target >= 0.50 (stretch 0.75)'));
-  console.log(t('(0) JSON.parse of a message here', `${results.parse_us_per_msg} us`, "this machine's speed: V8 parsing both layers"));
+  console.log(t('(0) JSON.parse of a message here', `${results.parse_us_per_msg} us`, "this machine's speed: V8 parsing both layers (the faster of start and end)"));
   console.log(t('Node CPU per message (protobuf)', `${results.node_cpu_us_per_msg} us`, `target <= 30 us; ${(results.node_cpu_us_per_msg / results.parse_us_per_msg).toFixed(1)} parses' worth`));
   console.log(t('Node CPU per message (json)', `${results.node_cpu_us_per_msg_json} us`));
   console.log(t('peak RSS', `${results.peak_rss_mb} MB`));
