@@ -3,7 +3,7 @@ import type mysql from 'mysql2/promise';
 import type pg from 'pg';
 
 // The drivers are loaded when a store is opened, not at start: most deployments have no shared
-// store, and the two drivers are about 5 MB of heap that every process would otherwise carry
+// store, and the two drivers are several MB of heap that every process would otherwise carry
 // (test/enrich/lazy-drivers.test.ts, docs/performance.md).
 const load = createRequire(import.meta.url);
 

@@ -158,7 +158,7 @@ export class ExportLoop {
         this.router.rejected(item.delivery, 'a message whose record cannot be built', { code: 'record_failed', message: `cannot build the record: ${(err as Error).message}` });
         continue;
       }
-      if (encodeRecord !== undefined && item.encoded === undefined) {
+      if (encodeRecord !== undefined) {
         try {
           item.encoded = encodeRecord(item.record, item.observed);
         } catch (err) {

@@ -1,5 +1,5 @@
 // The database drivers and the SDK's serializers are loaded when they are used, not at start:
-// together about 8 MB of heap and 9 MB of RSS that a process without a shared store, on the
+// together about 4 MB of heap and 9 MB of RSS that a process without a shared store, on the
 // default http/protobuf path, would otherwise carry for nothing (docs/performance.md).
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';

@@ -116,7 +116,7 @@ class JsonEncoding implements Encoding {
   ) {}
 
   encode(batch: RecordBatch | EncodedBatch): Uint8Array {
-    if ('encoded' in batch) throw new Error('http/json takes records, not encoded records');
+    if ('encoded' in batch) throw new Error('http/json takes records, not encoded records'); // send() refuses it first
     const body = otlpTransformer().JsonLogsSerializer.serializeRequest(
       batch.records.map((r, i) => toReadable(r, batch.observed[i]!, this.resource, this.scope)),
     );
@@ -155,6 +155,9 @@ class OtlpHttpExporter implements BatchExporter {
   }
 
   async send(batch: RecordBatch | EncodedBatch, timeoutMs: number, signal?: AbortSignal): Promise<SendResult> {
+    // A wiring bug, not a bad record: thrown, so the export loop's caller requeues the batch
+    // rather than the encode-refusal path dead-lettering it.
+    if ('encoded' in batch && this.encodeRecord === undefined) throw new Error('this exporter takes records, not encoded records');
     let body: Uint8Array;
     try {
       body = this.encoding.encode(batch);
@@ -185,7 +188,8 @@ export class JsonLinesExporter implements BatchExporter {
   ) {}
 
   send(batch: RecordBatch | EncodedBatch): Promise<SendResult> {
-    if ('encoded' in batch) return Promise.resolve({ kind: 'refused', reason: 'encode', message: 'stdout takes records, not encoded records' });
+    // A wiring bug, not a bad record: thrown, so the batch is requeued, never dead-lettered.
+    if ('encoded' in batch) throw new Error('stdout takes records, not encoded records');
     let text = '';
     try {
       batch.records.forEach((r, i) => {

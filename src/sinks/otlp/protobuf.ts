@@ -125,11 +125,9 @@ export class LogsProtobufEncoder {
   }
 
   private attributes(attrs: Attributes, field: number): void {
-    const tag = (field << 3) | 2;
     for (const k in attrs) {
       const key = this.key(k);
       const v = attrs[k]!;
-      if (typeof v === 'string' && this.shortStringAttribute(tag, key, v)) continue;
       this.ensure(key.length + 16);
       this.tag(field, 2); // KeyValue
       const kv = this.lenStart();
@@ -140,34 +138,6 @@ export class LogsProtobufEncoder {
       this.lenEnd(value);
       this.lenEnd(kv);
     }
-  }
-
-  /**
-   * The common case, most of the encoder's work: a KeyValue whose string value is ASCII and short
-   * enough that every length fits in one byte, so all three lengths are known before the bytes are
-   * written (no reserve-and-patch). False, with nothing written, when the value is not such a string.
-   */
-  private shortStringAttribute(tag: number, key: Uint8Array, s: string): boolean {
-    const n = s.length;
-    const kvLen = key.length + 4 + n; // key field, AnyValue tag and length, string tag and length, bytes
-    if (kvLen > 0x7f) return false;
-    this.ensure(kvLen + 2);
-    const buf = this.buf;
-    let at = this.pos;
-    buf[at++] = tag;
-    buf[at++] = kvLen;
-    for (let i = 0; i < key.length; i++) buf[at++] = key[i]!;
-    buf[at++] = 0x12;
-    buf[at++] = n + 2;
-    buf[at++] = 0x0a;
-    buf[at++] = n;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) return false; // the general path rewrites it from this.pos
-      buf[at++] = c;
-    }
-    this.pos = at;
-    return true;
   }
 
   private anyValue(v: AttributeValue): void {
@@ -218,7 +188,7 @@ export class LogsProtobufEncoder {
     this.ensure(s.length * 3 + 12);
     this.tag(field, 2);
     const at = this.lenStart();
-    this.pos = s.length <= 1024 ? this.shortString(s, this.pos) : this.pos + this.buf.write(s, this.pos, 'utf8');
+    this.pos = s.length <= 64 ? this.shortString(s, this.pos) : this.pos + this.buf.write(s, this.pos, 'utf8');
     this.lenEnd(at);
   }
 

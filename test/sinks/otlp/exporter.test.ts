@@ -51,6 +51,24 @@ describe.each(['http/protobuf', 'http/json'] as const)('%s exporter', (protocol)
     expect(type).toBe(protocol === 'http/json' ? 'application/json' : 'application/x-protobuf');
   });
 
+  it('takes records encoded as they were built where it encodes them, and refuses them by throwing (a requeue) where not', async () => {
+    let bytes = 0;
+    handler = (req, res) => {
+      bytes = Number(req.headers['content-length'] ?? 0);
+      res.end();
+    };
+    const e = exporter(protocol);
+    if (protocol === 'http/json') {
+      expect(e.encodeRecord).toBeUndefined();
+      await expect(e.send({ encoded: [new Uint8Array(2)] }, 2000)).rejects.toThrow(/takes records/);
+      expect(bytes).toBe(0);
+    } else {
+      const encoded = batch.records.map((r, i) => e.encodeRecord!(r, batch.observed[i]!));
+      expect(await e.send({ encoded }, 2000)).toEqual({ kind: 'ok', rejected: 0, message: '' });
+      expect(bytes).toBeGreaterThan(encoded.reduce((n, b) => n + b.length, 0));
+    }
+  });
+
   it('a partial success is counted with the server message', async () => {
     handler = (_req, res) => {
       if (protocol === 'http/json') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ partialSuccess: { rejectedLogRecords: '1', errorMessage: 'entry too far behind' } }));
